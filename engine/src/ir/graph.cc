@@ -1,0 +1,70 @@
+#include "ir/graph.h"
+
+#include <string>
+#include <vector>
+
+namespace kinglet::ir {
+
+const char* EncodingName(Encoding encoding) {
+  switch (encoding) {
+    case Encoding::kDenseRaw: return "dense";
+  }
+  return "unknown";
+}
+
+int32_t Graph::AddValue(Value value) {
+  values.push_back(std::move(value));
+  return static_cast<int32_t>(values.size() - 1);
+}
+
+int32_t Graph::FindValue(const std::string& name) const {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i].name == name) return static_cast<int32_t>(i);
+  }
+  return kNoValue;
+}
+
+std::string ValidateGraph(const Graph& graph) {
+  const int32_t n = static_cast<int32_t>(graph.values.size());
+  auto in_range = [n](int32_t v) { return v >= 0 && v < n; };
+  // available[v]: v has been produced (input, constant, or an earlier node's output).
+  std::vector<char> available(n, 0);
+  for (int32_t v : graph.inputs) {
+    if (!in_range(v)) return "graph input index " + std::to_string(v) + " out of range";
+    if (available[v]) return "value '" + graph.values[v].name + "' is listed as input twice";
+    available[v] = 1;
+  }
+  for (const auto& [v, tensor] : graph.constants) {
+    if (!in_range(v)) return "constant index " + std::to_string(v) + " out of range";
+    if (available[v]) return "value '" + graph.values[v].name + "' is both input and constant";
+    const Value& value = graph.values[v];
+    if (tensor.dtype() != value.dtype || tensor.shape() != value.shape) {
+      return "constant '" + value.name + "' does not match its declared dtype/shape";
+    }
+    available[v] = 1;
+  }
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    for (int32_t v : node.inputs) {
+      if (v == kNoValue) continue;
+      if (!in_range(v)) return "node '" + node.name + "' reads value index out of range";
+      if (!available[v]) {
+        return "node '" + node.name + "' reads '" + graph.values[v].name +
+               "' before it is produced (nodes must be in topological order)";
+      }
+    }
+    for (int32_t v : node.outputs) {
+      if (v == kNoValue) continue;
+      if (!in_range(v)) return "node '" + node.name + "' writes value index out of range";
+      if (available[v]) return "value '" + graph.values[v].name + "' is produced twice";
+      available[v] = 1;
+    }
+  }
+  for (int32_t v : graph.outputs) {
+    if (!in_range(v)) return "graph output index " + std::to_string(v) + " out of range";
+    if (!available[v]) return "graph output '" + graph.values[v].name + "' is never produced";
+  }
+  return "";
+}
+
+}  // namespace kinglet::ir

@@ -1,0 +1,43 @@
+// The registry: one line per ONNX op type -> factory function (defined in ops/<op>.cc).
+// X(op_type, factory)
+#define KINGLET_OP_LIST(X)                          \
+  X(Add, CreateAdd)                                 \
+  X(AveragePool, CreateAveragePool)                 \
+  X(BatchNormalization, CreateBatchNormalization)   \
+  X(Clip, CreateClip)                               \
+  X(Concat, CreateConcat)                           \
+  X(Conv, CreateConv)                               \
+  X(ConvTranspose, CreateConvTranspose)             \
+  X(Div, CreateDiv)                                 \
+  X(Dropout, CreateDropout)                         \
+  X(Elu, CreateElu)                                 \
+  X(Flatten, CreateFlatten)                         \
+  X(Gather, CreateGather)                           \
+  X(Gemm, CreateGemm)                               \
+  X(GlobalAveragePool, CreateGlobalAveragePool)     \
+  X(GlobalMaxPool, CreateGlobalMaxPool)             \
+  X(GRU, CreateGru)                                 \
+  X(HardSigmoid, CreateHardSigmoid)                 \
+  X(HardSwish, CreateHardSwish)                     \
+  X(Identity, CreateIdentity)                       \
+  X(LeakyRelu, CreateLeakyRelu)                     \
+  X(LogSoftmax, CreateLogSoftmax)                   \
+  X(LSTM, CreateLstm)                               \
+  X(MatMul, CreateMatMul)                           \
+  X(MaxPool, CreateMaxPool)                         \
+  X(Mul, CreateMul)                                 \
+  X(Pad, CreatePad)                                 \
+  X(PRelu, CreatePRelu)                             \
+  X(ReduceMean, CreateReduceMean)                   \
+  X(Relu, CreateRelu)                               \
+  X(Reshape, CreateReshape)                         \
+  X(RNN, CreateRnn)                                 \
+  X(Sigmoid, CreateSigmoid)                         \
+  X(Slice, CreateSlice)                             \
+  X(Softmax, CreateSoftmax)                         \
+  X(Split, CreateSplit)                             \
+  X(Squeeze, CreateSqueeze)                         \
+  X(Sub, CreateSub)                                 \
+  X(Tanh, CreateTanh)                               \
+  X(Transpose, CreateTranspose)                     \
+  X(Unsqueeze, CreateUnsqueeze)

@@ -1,0 +1,31 @@
+// Runs one op outside any graph: Prepare, allocate outputs and scratch, Eval.
+// Every input is marked constant so shape operands (Reshape's shape, Slice's starts) can be
+// read in Prepare, as they can when a session plans with concrete inputs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/attributes.h"
+#include "kinglet/status.h"
+#include "kinglet/tensor.h"
+#include "ops/op.h"
+
+namespace kinglet::testing {
+
+// `inputs` may contain default-constructed Tensors (dtype kUndefined) for omitted optional
+// inputs. Returns `num_outputs` tensors.
+Result<std::vector<Tensor>> RunOp(const std::string& op_type, const ir::Attributes& attrs,
+                                  const std::vector<Tensor>& inputs, size_t num_outputs,
+                                  int64_t opset = 13);
+
+// Attribute builders for terse tests.
+ir::Attribute IntAttr(const std::string& name, int64_t v);
+ir::Attribute FloatAttr(const std::string& name, float v);
+ir::Attribute IntsAttr(const std::string& name, std::vector<int64_t> v);
+ir::Attribute FloatsAttr(const std::string& name, std::vector<float> v);
+ir::Attribute StringAttr(const std::string& name, std::string v);
+ir::Attributes Attrs(std::vector<ir::Attribute> list);
+
+}  // namespace kinglet::testing

@@ -1,0 +1,270 @@
+#include "kinglet/session.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "ir/graph.h"
+#include "ops/op.h"
+#include "runtime/memory_plan.h"
+
+namespace kinglet {
+namespace {
+
+// Graph inputs this small are treated as operands (Slice's starts, Clip's min): their values
+// are readable in Prepare and are part of the plan key, so a new value re-plans.
+constexpr int64_t kOperandInputMaxElements = 64;
+constexpr size_t kArenaAlignment = 64;
+
+struct ArenaDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+
+}  // namespace
+
+class Session::Impl {
+ public:
+  Impl(std::shared_ptr<const Model> model, const SessionOptions& options)
+      : model_(std::move(model)), graph_(model_->graph()), options_(options) {}
+
+  Status Init() {
+    for (const ir::Node& node : graph_.nodes) {
+      ops::OpFactory factory = ops::FindOp(node.op_type);
+      if (factory == nullptr) return NodeError(node, Status::Unsupported("op is not implemented"));
+      ops_.push_back(factory());
+    }
+    refs_.resize(graph_.values.size());
+    for (const auto& [index, tensor] : graph_.constants) {
+      ops::TensorRef& ref = refs_[index];
+      ref.dtype = tensor.dtype();
+      ref.shape = tensor.shape();
+      ref.data = const_cast<void*>(tensor.raw_data());
+      ref.is_constant = true;
+    }
+    contexts_.resize(graph_.nodes.size());
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      const ir::Node& node = graph_.nodes[i];
+      ops::OpContext& ctx = contexts_[i];
+      ctx.node_name = &node.name;
+      ctx.attrs = &node.attrs;
+      ctx.opset = graph_.opset;
+      for (int32_t v : node.inputs) ctx.inputs.push_back(v == ir::kNoValue ? nullptr : &refs_[v]);
+      for (int32_t v : node.outputs) ctx.outputs.push_back(v == ir::kNoValue ? nullptr : &refs_[v]);
+    }
+    return Status::Ok();
+  }
+
+  Status Run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs) {
+    if (outputs == nullptr) return Status::InvalidArgument("outputs must not be null");
+    KINGLET_RETURN_IF_ERROR(BindInputs(inputs));
+    if (!planned_ || PlanKeyChanged()) {
+      planned_ = false;
+      KINGLET_RETURN_IF_ERROR(Plan());
+      planned_ = true;
+    }
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      Status s = ops_[i]->Eval(contexts_[i]);
+      if (!s.ok()) return NodeError(graph_.nodes[i], s);
+    }
+    return CopyOutputs(outputs);
+  }
+
+  size_t arena_bytes() const { return arena_bytes_; }
+  const Model& model() const { return *model_; }
+
+ private:
+  Status NodeError(const ir::Node& node, const Status& s) const {
+    return s.WithContext("node '" + node.name + "' (" + node.op_type + ", opset " +
+                         std::to_string(graph_.opset) + ")");
+  }
+
+  // Points the graph-input refs at the caller's tensors, checking names, dtypes and shapes.
+  Status BindInputs(const std::vector<NamedTensor>& inputs) {
+    bound_.assign(graph_.inputs.size(), nullptr);
+    for (const NamedTensor& in : inputs) {
+      size_t slot = graph_.inputs.size();
+      for (size_t i = 0; i < graph_.inputs.size(); ++i) {
+        if (graph_.values[graph_.inputs[i]].name == in.name) slot = i;
+      }
+      if (slot == graph_.inputs.size()) {
+        return Status::InvalidArgument("the model has no input named '" + in.name + "'; inputs are " + InputNames());
+      }
+      if (bound_[slot] != nullptr) return Status::InvalidArgument("input '" + in.name + "' is given twice");
+      const ir::Value& decl = graph_.values[graph_.inputs[slot]];
+      if (in.tensor.dtype() != decl.dtype) {
+        return Status::InvalidArgument("input '" + in.name + "' must be " + DataTypeName(decl.dtype) + ", got " +
+                                       DataTypeName(in.tensor.dtype()));
+      }
+      const Shape& shape = in.tensor.shape();
+      bool compatible = !decl.shape_known || decl.shape.size() == shape.size();
+      for (size_t d = 0; compatible && decl.shape_known && d < shape.size(); ++d) {
+        compatible = decl.shape[d] < 0 || decl.shape[d] == shape[d];
+      }
+      if (!compatible) {
+        return Status::InvalidArgument("input '" + in.name + "' must have shape " + ShapeToString(decl.shape) +
+                                       " (? = any size), got " + ShapeToString(shape));
+      }
+      if (in.tensor.raw_data() == nullptr && in.tensor.element_count() != 0) {
+        return Status::InvalidArgument("input '" + in.name + "' has no data");
+      }
+      bound_[slot] = &in.tensor;
+    }
+    for (size_t i = 0; i < bound_.size(); ++i) {
+      if (bound_[i] == nullptr) {
+        return Status::InvalidArgument("input '" + graph_.values[graph_.inputs[i]].name + "' is missing");
+      }
+    }
+    for (size_t i = 0; i < bound_.size(); ++i) {
+      refs_[graph_.inputs[i]].data = const_cast<void*>(bound_[i]->raw_data());
+    }
+    return Status::Ok();
+  }
+
+  std::string InputNames() const {
+    std::string names;
+    for (int32_t v : graph_.inputs) names += (names.empty() ? "'" : ", '") + graph_.values[v].name + "'";
+    return names.empty() ? "(none)" : names;
+  }
+
+  bool PlanKeyChanged() const {
+    for (size_t i = 0; i < bound_.size(); ++i) {
+      const Tensor& t = *bound_[i];
+      if (t.shape() != planned_shapes_[i]) return true;
+      if (t.element_count() <= kOperandInputMaxElements &&
+          std::memcmp(t.raw_data(), planned_operands_[i].data(), t.byte_size()) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  Status Plan() {
+    planned_shapes_.clear();
+    planned_operands_.clear();
+    for (size_t i = 0; i < bound_.size(); ++i) {
+      const Tensor& t = *bound_[i];
+      ops::TensorRef& ref = refs_[graph_.inputs[i]];
+      ref.dtype = t.dtype();
+      ref.shape = t.shape();
+      ref.is_constant = t.element_count() <= kOperandInputMaxElements;
+      planned_shapes_.push_back(t.shape());
+      const auto* p = static_cast<const uint8_t*>(t.raw_data());
+      planned_operands_.emplace_back(ref.is_constant ? std::vector<uint8_t>(p, p + t.byte_size())
+                                                     : std::vector<uint8_t>());
+    }
+
+    // Prepare every node in order: each sees its inputs' final shapes.
+    const int step_count = static_cast<int>(graph_.nodes.size());
+    std::vector<runtime::BufferRequest> requests;
+    std::vector<int32_t> request_value;  // value index, or -(node+1) for a node's scratch
+    std::map<int32_t, size_t> request_of_value;
+    for (int i = 0; i < step_count; ++i) {
+      ops::OpContext& ctx = contexts_[i];
+      for (ops::TensorRef* out : ctx.outputs) {
+        if (out != nullptr) *out = ops::TensorRef{};
+      }
+      ctx.scratch_bytes = 0;
+      Status s = ops_[i]->Prepare(ctx);
+      if (!s.ok()) return NodeError(graph_.nodes[i], s);
+      const ir::Node& node = graph_.nodes[i];
+      for (size_t k = 0; k < node.outputs.size(); ++k) {
+        const int32_t v = node.outputs[k];
+        if (v == ir::kNoValue) continue;
+        const ops::TensorRef& out = refs_[v];
+        if (DataTypeSize(out.dtype) == 0) {
+          return NodeError(node, Status::Internal("output " + std::to_string(k) + " has no dtype after Prepare"));
+        }
+        for (int64_t d : out.shape) {
+          if (d < 0) return NodeError(node, Status::Internal("output has a negative dimension"));
+        }
+        request_of_value[v] = requests.size();
+        requests.push_back({out.byte_size(), i, i});
+        request_value.push_back(v);
+      }
+      if (ctx.scratch_bytes > 0) {
+        requests.push_back({ctx.scratch_bytes, i, i});
+        request_value.push_back(-(i + 1));
+      }
+    }
+    // Extend lifetimes to the last reader; graph outputs live to the end.
+    for (int i = 0; i < step_count; ++i) {
+      for (int32_t v : graph_.nodes[i].inputs) {
+        auto it = request_of_value.find(v);
+        if (it != request_of_value.end()) requests[it->second].last_use = i;
+      }
+    }
+    for (int32_t v : graph_.outputs) {
+      auto it = request_of_value.find(v);
+      if (it != request_of_value.end()) requests[it->second].last_use = step_count;
+    }
+
+    const runtime::MemoryPlan plan = runtime::GreedyBySizePlanner().Plan(requests, kArenaAlignment);
+    if (plan.arena_bytes > arena_capacity_) {
+      void* p = std::aligned_alloc(kArenaAlignment, plan.arena_bytes);
+      if (p == nullptr) return Status::IOError("out of memory: the plan needs " + std::to_string(plan.arena_bytes) + " bytes");
+      arena_.reset(p);
+      arena_capacity_ = plan.arena_bytes;
+    }
+    arena_bytes_ = plan.arena_bytes;
+    auto* base = static_cast<uint8_t*>(arena_.get());
+    for (size_t r = 0; r < requests.size(); ++r) {
+      const int32_t v = request_value[r];
+      if (v >= 0) {
+        refs_[v].data = base + plan.offsets[r];
+      } else {
+        contexts_[-v - 1].scratch = base + plan.offsets[r];
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status CopyOutputs(std::vector<NamedTensor>* outputs) const {
+    outputs->resize(graph_.outputs.size());
+    for (size_t i = 0; i < graph_.outputs.size(); ++i) {
+      const int32_t v = graph_.outputs[i];
+      const ops::TensorRef& ref = refs_[v];
+      NamedTensor& out = (*outputs)[i];
+      if (out.name != graph_.values[v].name) out.name = graph_.values[v].name;
+      // Reuse the caller's tensor when it already fits (no allocation on repeated runs).
+      if (out.tensor.dtype() != ref.dtype || out.tensor.shape() != ref.shape || out.tensor.raw_data() == nullptr) {
+        out.tensor = Tensor(ref.dtype, ref.shape);
+      }
+      if (ref.byte_size() > 0) std::memcpy(out.tensor.raw_data(), ref.data, ref.byte_size());
+    }
+    return Status::Ok();
+  }
+
+  std::shared_ptr<const Model> model_;
+  const ir::Graph& graph_;
+  SessionOptions options_;
+  std::vector<std::unique_ptr<ops::Op>> ops_;
+  std::vector<ops::TensorRef> refs_;  // one per graph value
+  std::vector<ops::OpContext> contexts_;
+  std::vector<const Tensor*> bound_;  // caller's inputs for the current Run
+  bool planned_ = false;
+  std::vector<Shape> planned_shapes_;
+  std::vector<std::vector<uint8_t>> planned_operands_;
+  std::unique_ptr<void, ArenaDeleter> arena_;
+  size_t arena_capacity_ = 0;
+  size_t arena_bytes_ = 0;
+};
+
+Result<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> model, const SessionOptions& options) {
+  if (model == nullptr) return Status::InvalidArgument("model must not be null");
+  if (options.threads < 0) return Status::InvalidArgument("threads must be >= 0");
+  auto impl = std::make_unique<Impl>(std::move(model), options);
+  KINGLET_RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+Status Session::Run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs) {
+  return impl_->Run(inputs, outputs);
+}
+
+size_t Session::arena_bytes() const { return impl_->arena_bytes(); }
+const Model& Session::model() const { return impl_->model(); }
+
+}  // namespace kinglet

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a fresh clone: installs packages, builds, runs every CTest
+# suite, then rebuilds the engine and the .kgl reader tests with AddressSanitizer + UBSan and
+# runs them (the corruption tests feed thousands of damaged files to the reader).
+# Idempotent; build trees live in build/ and build-asan/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/install-deps.sh
+jobs=$(nproc)
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKINGLET_SANITIZE=ON
+cmake --build build-asan -j"$jobs" --target engine_tests format_tests
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'engine|format'
+echo "test.sh: all suites passed (release + ASan/UBSan)"

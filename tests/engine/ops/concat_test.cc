@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "op_harness.h"
+
+namespace kinglet {
+namespace {
+
+using testing::Attrs;
+using testing::IntAttr;
+using testing::RunOp;
+
+template <typename T>
+Tensor Make(DataType dtype, Shape shape, const std::vector<T>& values) {
+  Tensor t(dtype, std::move(shape));
+  std::copy(values.begin(), values.end(), t.data<T>());
+  return t;
+}
+template <typename T>
+std::vector<T> Values(const Tensor& t) {
+  return {t.data<T>(), t.data<T>() + t.element_count()};
+}
+
+TEST(ConcatTest, InnerAxisInterleavesRows) {
+  auto r = RunOp("Concat", Attrs({IntAttr("axis", 1)}),
+                 {Tensor::FromFloats({2, 2}, {1, 2, 3, 4}), Tensor::FromFloats({2, 1}, {5, 6})}, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[0].shape(), (Shape{2, 3}));
+  EXPECT_EQ(Values<float>((*r)[0]), (std::vector<float>{1, 2, 5, 3, 4, 6}));
+}
+
+TEST(ConcatTest, NegativeAxisInt64) {
+  auto r = RunOp("Concat", Attrs({IntAttr("axis", -2)}),
+                 {Tensor::FromInt64s({1, 2}, {1, 2}), Tensor::FromInt64s({2, 2}, {3, 4, 5, 6})}, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[0].shape(), (Shape{3, 2}));
+  EXPECT_EQ(Values<int64_t>((*r)[0]), (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST(ConcatTest, BoolThreeInputsWithAnEmptyOne) {
+  auto r = RunOp("Concat", Attrs({IntAttr("axis", 0)}),
+                 {Make<uint8_t>(DataType::kBool, {2}, {1, 0}), Make<uint8_t>(DataType::kBool, {0}, {}),
+                  Make<uint8_t>(DataType::kBool, {1}, {1})},
+                 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[0].dtype(), DataType::kBool);
+  EXPECT_EQ(Values<uint8_t>((*r)[0]), (std::vector<uint8_t>{1, 0, 1}));
+}
+
+TEST(ConcatTest, RejectsMismatchedInputs) {
+  const auto a = Tensor::FromFloats({2, 2}, {1, 2, 3, 4});
+  EXPECT_EQ(RunOp("Concat", Attrs({IntAttr("axis", 0)}), {a, Tensor::FromFloats({1, 3}, {1, 2, 3})}, 1)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_FALSE(
+      RunOp("Concat", Attrs({IntAttr("axis", 0)}), {a, Tensor::FromInt64s({2, 2}, {1, 2, 3, 4})}, 1).ok());
+  EXPECT_FALSE(RunOp("Concat", Attrs({IntAttr("axis", 2)}), {a, a}, 1).ok());
+  EXPECT_FALSE(RunOp("Concat", Attrs({}), {a, a}, 1).ok());  // axis is required
+  // Negative axes arrived in opset 11.
+  EXPECT_FALSE(RunOp("Concat", Attrs({IntAttr("axis", -1)}), {a, a}, 1, /*opset=*/10).ok());
+  EXPECT_TRUE(RunOp("Concat", Attrs({IntAttr("axis", -1)}), {a, a}, 1, /*opset=*/11).ok());
+}
+
+}  // namespace
+}  // namespace kinglet

@@ -21,6 +21,14 @@ Status ExpectInputCount(const OpContext& ctx, size_t min, size_t max) {
   return Status::Ok();
 }
 
+Status ExpectSingleOutput(const OpContext& ctx) {
+  if (ctx.output(0) == nullptr) return Status::InvalidArgument("output 0 is missing");
+  for (size_t i = 1; i < ctx.outputs.size(); ++i) {
+    if (ctx.outputs[i] != nullptr) return Status::InvalidArgument("expects 1 output");
+  }
+  return Status::Ok();
+}
+
 Status ExpectDtype(const TensorRef* t, DataType dtype, const char* what) {
   if (t->dtype != dtype) {
     return Status::Unsupported(std::string(what) + " has dtype " + DataTypeName(t->dtype) +

@@ -12,6 +12,8 @@ namespace kinglet::ops {
 
 // Errors from ops say what is wrong; the session prefixes "node 'x' (Op, opset N): ".
 Status ExpectInputCount(const OpContext& ctx, size_t min, size_t max);
+// Exactly one output, present (a .kgl node may omit outputs nobody reads).
+Status ExpectSingleOutput(const OpContext& ctx);
 Status ExpectDtype(const TensorRef* t, DataType dtype, const char* what);
 Status ExpectRank(const TensorRef* t, int64_t rank, const char* what);
 

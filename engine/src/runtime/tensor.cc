@@ -79,13 +79,13 @@ Tensor Tensor::View(DataType dtype, Shape shape, void* data) {
 
 Tensor Tensor::FromFloats(Shape shape, const std::vector<float>& values) {
   Tensor t(DataType::kFloat32, std::move(shape));
-  std::memcpy(t.data_, values.data(), std::min(t.byte_size(), values.size() * sizeof(float)));
+  if (!values.empty()) std::memcpy(t.data_, values.data(), std::min(t.byte_size(), values.size() * sizeof(float)));
   return t;
 }
 
 Tensor Tensor::FromInt64s(Shape shape, const std::vector<int64_t>& values) {
   Tensor t(DataType::kInt64, std::move(shape));
-  std::memcpy(t.data_, values.data(), std::min(t.byte_size(), values.size() * sizeof(int64_t)));
+  if (!values.empty()) std::memcpy(t.data_, values.data(), std::min(t.byte_size(), values.size() * sizeof(int64_t)));
   return t;
 }
 

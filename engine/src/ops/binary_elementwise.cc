@@ -1,0 +1,91 @@
+// Add, Sub, Mul, Div (opset 7+): numpy-broadcast arithmetic on float32, int32 and int64.
+#include <memory>
+
+#include "kernels/reference/elementwise.h"
+#include "ops/op.h"
+#include "ops/op_util.h"
+
+namespace kinglet::ops {
+namespace {
+
+namespace ref = kernels::reference;
+
+enum class Arithmetic { kAdd, kSub, kMul, kDiv };
+
+class BinaryArithmeticOp : public Op {
+ public:
+  explicit BinaryArithmeticOp(Arithmetic kind) : kind_(kind) {}
+
+  Status Prepare(OpContext& ctx) override {
+    KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 2, 2));
+    KINGLET_RETURN_IF_ERROR(ExpectSingleOutput(ctx));
+    const TensorRef* a = ctx.input(0);
+    const TensorRef* b = ctx.input(1);
+    if (a->dtype != b->dtype) {
+      return Status::InvalidArgument(std::string("inputs have different dtypes (") +
+                                     DataTypeName(a->dtype) + " and " + DataTypeName(b->dtype) +
+                                     "); both must be the same");
+    }
+    if (a->dtype != DataType::kFloat32 && a->dtype != DataType::kInt32 &&
+        a->dtype != DataType::kInt64) {
+      return Status::Unsupported(std::string("dtype ") + DataTypeName(a->dtype) +
+                                 " is not supported; supported: float32, int32, int64");
+    }
+    KINGLET_ASSIGN_OR_RETURN(Shape out_shape, BroadcastShapes(a->shape, b->shape));
+    plan_ = ref::PlanBroadcast(a->shape, b->shape, out_shape);
+    dtype_ = a->dtype;
+    ctx.output(0)->dtype = dtype_;
+    ctx.output(0)->shape = std::move(out_shape);
+    return Status::Ok();
+  }
+
+  Status Eval(OpContext& ctx) override {
+    if (ctx.output(0)->element_count() == 0) return Status::Ok();
+    switch (dtype_) {
+      case DataType::kInt32:
+        return Run<int32_t>(ctx);
+      case DataType::kInt64:
+        return Run<int64_t>(ctx);
+      default:
+        return Run<float>(ctx);
+    }
+  }
+
+ private:
+  template <typename T>
+  Status Run(OpContext& ctx) const {
+    const T* a = ctx.input(0)->as<const T>();
+    const T* b = ctx.input(1)->as<const T>();
+    T* y = ctx.output(0)->as<T>();
+    switch (kind_) {
+      case Arithmetic::kAdd:
+        ref::Add(plan_, a, b, y);
+        break;
+      case Arithmetic::kSub:
+        ref::Sub(plan_, a, b, y);
+        break;
+      case Arithmetic::kMul:
+        ref::Mul(plan_, a, b, y);
+        break;
+      case Arithmetic::kDiv:
+        if (!ref::Div(plan_, a, b, y)) {
+          return Status::InvalidArgument("integer division by zero (the divisor input holds a 0)");
+        }
+        break;
+    }
+    return Status::Ok();
+  }
+
+  const Arithmetic kind_;
+  DataType dtype_ = DataType::kUndefined;
+  ref::BroadcastPlan plan_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> CreateAdd() { return std::make_unique<BinaryArithmeticOp>(Arithmetic::kAdd); }
+std::unique_ptr<Op> CreateSub() { return std::make_unique<BinaryArithmeticOp>(Arithmetic::kSub); }
+std::unique_ptr<Op> CreateMul() { return std::make_unique<BinaryArithmeticOp>(Arithmetic::kMul); }
+std::unique_ptr<Op> CreateDiv() { return std::make_unique<BinaryArithmeticOp>(Arithmetic::kDiv); }
+
+}  // namespace kinglet::ops

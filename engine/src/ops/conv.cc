@@ -1,0 +1,92 @@
+// Conv (ONNX opsets 1..): float32, any number of spatial axes, groups (including depthwise),
+// strides, dilations, asymmetric pads, auto_pad, optional bias.
+#include "kernels/reference/conv.h"
+
+#include "ops/op.h"
+#include "ops/op_util.h"
+#include "ops/sliding_window.h"
+
+namespace kinglet::ops {
+namespace {
+
+class ConvOp : public Op {
+ public:
+  Status Prepare(OpContext& ctx) override {
+    KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 2, 3));
+    const TensorRef* x = ctx.input(0);
+    const TensorRef* w = ctx.input(1);
+    const TensorRef* bias = ctx.input(2);
+    KINGLET_RETURN_IF_ERROR(ExpectDtype(x, DataType::kFloat32, "input X"));
+    KINGLET_RETURN_IF_ERROR(ExpectDtype(w, DataType::kFloat32, "weight W"));
+    if (x->rank() < 3) {
+      return Status::InvalidArgument("input X must have shape [N, C, spatial...] (rank >= 3), got " +
+                                     ShapeToString(x->shape));
+    }
+    KINGLET_RETURN_IF_ERROR(ExpectRank(w, x->rank(), "weight W (same rank as X)"));
+
+    const int64_t group = ctx.attr().GetInt("group", 1);
+    const int64_t in_channels = x->shape[1];
+    const int64_t out_channels = w->shape[0];
+    if (group < 1) return Status::InvalidArgument("attribute 'group' must be >= 1");
+    if (w->shape[1] * group != in_channels) {
+      return Status::InvalidArgument(
+          "input X has " + std::to_string(in_channels) + " channels but weight W " + ShapeToString(w->shape) +
+          " with group=" + std::to_string(group) + " expects " + std::to_string(w->shape[1] * group));
+    }
+    if (out_channels % group != 0) {
+      return Status::InvalidArgument("weight W has " + std::to_string(out_channels) +
+                                     " output channels, not a multiple of group=" + std::to_string(group));
+    }
+    has_bias_ = bias != nullptr;
+    if (has_bias_) {
+      KINGLET_RETURN_IF_ERROR(ExpectDtype(bias, DataType::kFloat32, "bias B"));
+      if (bias->shape != Shape{out_channels}) {
+        return Status::InvalidArgument("bias B must have shape [" + std::to_string(out_channels) + "], got " +
+                                       ShapeToString(bias->shape));
+      }
+    }
+
+    const size_t spatial_rank = static_cast<size_t>(x->rank() - 2);
+    const std::vector<int64_t> in_spatial(x->shape.begin() + 2, x->shape.end());
+    const std::vector<int64_t> weight_kernel(w->shape.begin() + 2, w->shape.end());
+    KINGLET_ASSIGN_OR_RETURN(WindowAttrs window, ReadWindowAttrs(ctx.attr(), spatial_rank, &weight_kernel));
+    KINGLET_ASSIGN_OR_RETURN(std::vector<int64_t> out_spatial,
+                             ResolveWindowOutput(in_spatial, /*ceil_mode=*/false, &window));
+
+    params_.batch = x->shape[0];
+    params_.in_channels = in_channels;
+    params_.out_channels = out_channels;
+    params_.group = group;
+    params_.in_spatial = in_spatial;
+    params_.out_spatial = out_spatial;
+    params_.kernel = window.kernel;
+    params_.strides = window.strides;
+    params_.dilations = window.dilations;
+    params_.pads_begin = window.pads_begin;
+    params_.pads_end = window.pads_end;
+
+    TensorRef* y = ctx.output(0);
+    y->dtype = DataType::kFloat32;
+    y->shape = {params_.batch, out_channels};
+    y->shape.insert(y->shape.end(), out_spatial.begin(), out_spatial.end());
+    ctx.scratch_bytes = kernels::reference::ConvScratchBytes(params_);
+    return Status::Ok();
+  }
+
+  Status Eval(OpContext& ctx) override {
+    kernels::reference::Conv(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
+                             has_bias_ ? ctx.input(2)->as<const float>() : nullptr,
+                             ctx.output(0)->as<float>(), ctx.scratch);
+    return Status::Ok();
+  }
+
+ private:
+  kernels::reference::ConvParams params_;
+  bool has_bias_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> CreateConv() { return std::make_unique<ConvOp>(); }
+
+}  // namespace kinglet::ops

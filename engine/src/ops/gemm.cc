@@ -1,0 +1,89 @@
+// Gemm on float32: Y = alpha * op(A) * op(B) + beta * C, with C unidirectionally broadcast to
+// [M, N]. C is required before opset 11 and optional from 11.
+#include "kernels/reference/gemm.h"
+
+#include <memory>
+
+#include "ops/op.h"
+#include "ops/op_util.h"
+
+namespace kinglet::ops {
+namespace {
+
+namespace ref = kernels::reference;
+
+class GemmOp : public Op {
+ public:
+  Status Prepare(OpContext& ctx) override {
+    KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, ctx.opset >= 11 ? 2 : 3, 3));
+    KINGLET_RETURN_IF_ERROR(ExpectSingleOutput(ctx));
+    const TensorRef* a = ctx.input(0);
+    const TensorRef* b = ctx.input(1);
+    const TensorRef* c = ctx.input(2);
+    KINGLET_RETURN_IF_ERROR(ExpectDtype(a, DataType::kFloat32, "input A"));
+    KINGLET_RETURN_IF_ERROR(ExpectDtype(b, DataType::kFloat32, "input B"));
+    KINGLET_RETURN_IF_ERROR(ExpectRank(a, 2, "input A"));
+    KINGLET_RETURN_IF_ERROR(ExpectRank(b, 2, "input B"));
+
+    const ir::Attributes& attrs = ctx.attr();
+    ref::GemmParams p;
+    p.trans_a = attrs.GetInt("transA", 0) != 0;
+    p.trans_b = attrs.GetInt("transB", 0) != 0;
+    p.alpha = attrs.GetFloat("alpha", 1.0f);
+    p.beta = attrs.GetFloat("beta", 1.0f);
+    p.m = a->shape[p.trans_a ? 1 : 0];
+    p.k = a->shape[p.trans_a ? 0 : 1];
+    p.n = b->shape[p.trans_b ? 0 : 1];
+    const int64_t k_of_b = b->shape[p.trans_b ? 1 : 0];
+    if (k_of_b != p.k) {
+      return Status::InvalidArgument(
+          "inner dimensions differ: op(A) is " + ShapeToString({p.m, p.k}) + " and op(B) is " +
+          ShapeToString({k_of_b, p.n}) + " (transA=" + std::to_string(p.trans_a) +
+          ", transB=" + std::to_string(p.trans_b) + ")");
+    }
+    p.lda = a->shape[1];
+    p.ldb = b->shape[1];
+    p.ldy = p.n;
+    if (c != nullptr) {
+      KINGLET_RETURN_IF_ERROR(ExpectDtype(c, DataType::kFloat32, "input C"));
+      KINGLET_RETURN_IF_ERROR(PlanBias(c->shape, p));
+    }
+    params_ = p;
+    ctx.output(0)->dtype = DataType::kFloat32;
+    ctx.output(0)->shape = {p.m, p.n};
+    return Status::Ok();
+  }
+
+  Status Eval(OpContext& ctx) override {
+    const TensorRef* c = ctx.input(2);
+    ref::Gemm(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
+              c != nullptr ? c->as<const float>() : nullptr, ctx.output(0)->as<float>());
+    return Status::Ok();
+  }
+
+ private:
+  // Sets C's strides so that it broadcasts to [M, N]; shapes as numpy, right-aligned.
+  static Status PlanBias(const Shape& c, ref::GemmParams& p) {
+    if (c.size() > 2) {
+      return Status::InvalidArgument("input C must have rank <= 2, got " + ShapeToString(c));
+    }
+    const int64_t rows = c.size() == 2 ? c[0] : 1;
+    const int64_t cols = c.empty() ? 1 : c.back();
+    if ((rows != 1 && rows != p.m) || (cols != 1 && cols != p.n)) {
+      return Status::InvalidArgument("input C of shape " + ShapeToString(c) +
+                                     " cannot be broadcast to the output shape " +
+                                     ShapeToString({p.m, p.n}));
+    }
+    p.ldc = rows == 1 ? 0 : cols;
+    p.c_col_stride = cols == 1 ? 0 : 1;
+    return Status::Ok();
+  }
+
+  ref::GemmParams params_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> CreateGemm() { return std::make_unique<GemmOp>(); }
+
+}  // namespace kinglet::ops

@@ -13,6 +13,7 @@
 #include "onnx/shape_inference/implementation.h"
 #include "onnx_attributes.h"
 #include "onnx_tensor.h"
+#include "onnx_version.h"
 #include "ops/op.h"
 
 namespace kinglet::compression {
@@ -24,25 +25,6 @@ bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domai
 // The ONNX node name, or "<op_type>_<index>" for the many exporters that leave it empty.
 std::string NodeName(const onnx::NodeProto& node, int index) {
   return node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
-}
-
-std::string SupportedOpsetsText() {
-  return "supported opsets are " + std::to_string(kMinOnnxOpset) + ".." + std::to_string(kMaxOnnxOpset);
-}
-
-// The default-domain opset, or Unsupported. Runs before the checker so that a model from a
-// newer ONNX than Debian's libonnx gets "opset 18 is not supported" rather than a checker error.
-Result<int64_t> ReadDefaultOpset(const onnx::ModelProto& model) {
-  // IR version 1-2 files carry no opset_import; they implicitly use opset 1.
-  int64_t opset = 1;
-  for (const auto& import : model.opset_import()) {
-    if (IsDefaultDomain(import.domain())) opset = import.version();
-  }
-  if (opset < kMinOnnxOpset || opset > kMaxOnnxOpset) {
-    return Status::Unsupported("opset " + std::to_string(opset) + " is not supported; " +
-                               SupportedOpsetsText() + " (convert with onnx.version_converter)");
-  }
-  return opset;
 }
 
 Status CheckNodeDomains(const onnx::ModelProto& model) {
@@ -61,12 +43,16 @@ Status CheckNodeDomains(const onnx::ModelProto& model) {
   return Status::Ok();
 }
 
-Status CheckAndInferShapes(onnx::ModelProto* model) {
+Status CheckModel(const onnx::ModelProto& model) {
   try {
-    onnx::checker::check_model(*model);
+    onnx::checker::check_model(model);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("the ONNX checker rejected the model: ") + e.what());
   }
+  return Status::Ok();
+}
+
+Status InferShapes(onnx::ModelProto* model) {
   try {
     // error_mode 0: a node whose shape cannot be inferred keeps unknown shapes (the session
     // infers them from concrete inputs) instead of failing the import.
@@ -107,7 +93,11 @@ std::string JoinRegisteredOps() {
 // inputs, initializers, node outputs, so value indices follow the ONNX file's own order.
 class GraphConverter {
  public:
-  GraphConverter(const onnx::GraphProto& proto, int64_t opset) : proto_(proto) { graph_.opset = opset; }
+  // `source_opset` is the file's own opset when the model was converted to `opset` on import.
+  GraphConverter(const onnx::GraphProto& proto, int64_t opset, int64_t source_opset)
+      : proto_(proto), source_opset_(source_opset) {
+    graph_.opset = opset;
+  }
 
   Result<ir::Graph> Convert() {
     CollectTypes();
@@ -127,7 +117,9 @@ class GraphConverter {
 
   std::string NodeContext(const onnx::NodeProto& node, int index) const {
     const std::string name = NodeName(node, index);
-    return "node '" + name + "' (" + node.op_type() + ", opset " + std::to_string(graph_.opset) + ")";
+    std::string opset = "opset " + std::to_string(graph_.opset);
+    if (source_opset_ != graph_.opset) opset += ", converted from opset " + std::to_string(source_opset_);
+    return "node '" + name + "' (" + node.op_type() + ", " + opset + ")";
   }
 
   // A value with the dtype and shape shape inference found for `name` (unknown if none).
@@ -319,6 +311,7 @@ class GraphConverter {
   }
 
   const onnx::GraphProto& proto_;
+  const int64_t source_opset_;
   ir::Graph graph_;
   std::unordered_map<std::string, const onnx::TypeProto*> types_;
   std::unordered_map<std::string, int32_t> index_by_name_;
@@ -337,14 +330,22 @@ Result<ir::Graph> ImportModel(const std::string& bytes, const std::string& sourc
   // Domains first: training-only models import no default opset at all, and "domain
   // ai.onnx.preview.training is not supported" says more than "opset 1 is not supported".
   KINGLET_RETURN_IF_ERROR(CheckNodeDomains(model));
-  KINGLET_ASSIGN_OR_RETURN(const int64_t opset, ReadDefaultOpset(model));
-  KINGLET_RETURN_IF_ERROR(CheckAndInferShapes(&model));
+  // The opset before the checker, so that a model from a newer ONNX than the linked libonnx gets
+  // "opset 18 is not supported" rather than a checker error about ops it does not know.
+  const int64_t source_opset = DefaultOnnxOpset(model);
+  KINGLET_RETURN_IF_ERROR(CheckOpsetReachable(source_opset));
+  // The file as given is checked first: a malformed model is the caller's problem (InvalidArgument),
+  // while anything failing after conversion is the converter's (Unsupported).
+  KINGLET_RETURN_IF_ERROR(CheckModel(model));
+  KINGLET_ASSIGN_OR_RETURN(const int64_t opset, ConvertToSupportedOpset(&model));
+  KINGLET_RETURN_IF_ERROR(InferShapes(&model));
 
-  KINGLET_ASSIGN_OR_RETURN(ir::Graph graph, GraphConverter(model.graph(), opset).Convert());
+  KINGLET_ASSIGN_OR_RETURN(ir::Graph graph, GraphConverter(model.graph(), opset, source_opset).Convert());
   std::string producer = model.producer_name();
   if (!model.producer_version().empty()) producer += (producer.empty() ? "" : " ") + model.producer_version();
   graph.metadata["producer"] = producer;
   graph.metadata["source"] = source_name;
+  if (opset != source_opset) graph.metadata["onnx_source_opset"] = std::to_string(source_opset);
 
   const std::string problem = ir::ValidateGraph(graph);
   if (!problem.empty()) return Status::InvalidArgument("imported graph is inconsistent: " + problem);

@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "kinglet/compression/kgl_writer.h"
+#include "kinglet/model.h"
+#include "kinglet/session.h"
 #include "onnx/onnx_pb.h"
 #include "onnx_attributes.h"
 #include "onnx_tensor.h"
@@ -16,6 +20,7 @@ namespace kinglet::compression {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Builds small ModelProtos with the protobuf API, the way an exporter would.
 class ModelBuilder {
@@ -264,7 +269,8 @@ TEST(OnnxImporterTest, UnsupportedOpNamesNodeOpAndOpset) {
 }
 
 TEST(OnnxImporterTest, OpsetsOutsideTheSupportedRangeAreUnsupported) {
-  for (int64_t opset : {6, 18}) {
+  // 18 is newer than Debian's libonnx 1.12 knows, so it cannot be converted down; 0 is no opset.
+  for (int64_t opset : {0, 18}) {
     ModelBuilder b(opset);
     b.Input("X", {4});
     b.Node("Relu", {"X"}, {"Y"});
@@ -272,9 +278,159 @@ TEST(OnnxImporterTest, OpsetsOutsideTheSupportedRangeAreUnsupported) {
     Result<ir::Graph> result = ImportOnnxBytes(b.Bytes(), "opset");
     ASSERT_FALSE(result.ok()) << opset;
     EXPECT_EQ(result.status().code(), StatusCode::kUnsupported);
-    EXPECT_THAT(result.status().message(), HasSubstr("opset " + std::to_string(opset)));
+    EXPECT_THAT(result.status().message(), HasSubstr("opset " + std::to_string(opset) + " is not supported"));
     EXPECT_THAT(result.status().message(), HasSubstr("7..17"));
+    EXPECT_THAT(result.status().message(), HasSubstr("upgraded automatically"));
   }
+}
+
+// Runs `graph` through .kgl and a Session on one float input, the way the CLI and daemon do.
+Result<Tensor> RunGraph(const ir::Graph& graph, const std::string& input, Tensor value) {
+  KINGLET_ASSIGN_OR_RETURN(std::string kgl, SerializeKgl(graph));
+  KINGLET_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::LoadBuffer(kgl.data(), kgl.size()));
+  KINGLET_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Create(model));
+  std::vector<NamedTensor> outputs;
+  KINGLET_RETURN_IF_ERROR(session->Run({{input, std::move(value)}}, &outputs));
+  if (outputs.size() != 1) return Status::Internal("expected one output");
+  return std::move(outputs[0].tensor);
+}
+
+TEST(OnnxImporterTest, Opset6BroadcastWithAxisIsUpgradedToOpset7) {
+  // Opset-6 Add: B[2] lines up with axis 0 of A[2,3] (broadcast=1, axis=0), which numpy-style
+  // broadcasting of opset 7 would line up with axis 1; the converter inserts an Unsqueeze.
+  ModelBuilder b(6);
+  b.proto().set_ir_version(3);
+  b.Input("A", {2, 3});
+  b.Input("B", {2});  // IR 3: initializers are graph inputs too
+  b.Initializer("B", {2}, {10.0f, 20.0f});
+  auto* add = b.Node("Add", {"A", "B"}, {"Y"}, "add");
+  ModelBuilder::IntAttr(add, "broadcast", 1);
+  ModelBuilder::IntAttr(add, "axis", 0);
+  b.Output("Y", {2, 3});
+  Result<ir::Graph> result = ImportOnnxBytes(b.Bytes(), "opset6_add");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const ir::Graph& g = *result;
+  EXPECT_EQ(g.opset, 7);
+  EXPECT_EQ(g.metadata.at("onnx_source_opset"), "6");
+  EXPECT_EQ(g.metadata.at("producer"), "kinglet-test 1.0");
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.nodes[0].op_type, "Unsqueeze");
+  EXPECT_EQ(g.nodes[0].attrs.GetInts("axes", {}), (std::vector<int64_t>{1}));
+  const ir::Node& converted_add = g.nodes[1];
+  EXPECT_EQ(converted_add.name, "add");
+  EXPECT_EQ(converted_add.op_type, "Add");
+  EXPECT_FALSE(converted_add.attrs.Has("broadcast"));
+  EXPECT_FALSE(converted_add.attrs.Has("axis"));
+  EXPECT_EQ(g.values[g.outputs[0]].shape, (Shape{2, 3}));
+  EXPECT_EQ(ir::ValidateGraph(g), "");
+
+  Result<Tensor> y = RunGraph(g, "A", Tensor::FromFloats({2, 3}, {1, 2, 3, 4, 5, 6}));
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  ASSERT_EQ(y->shape(), (Shape{2, 3}));
+  const std::vector<float> expected = {11, 12, 13, 24, 25, 26};
+  for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(y->data<float>()[i], expected[i]) << i;
+}
+
+// X[1,2,1,2] -> BatchNormalization (opset 5: consumed_inputs, is_test) -> Y
+ModelBuilder Opset5BatchNorm(int64_t is_test) {
+  ModelBuilder b(5);
+  b.proto().set_ir_version(3);
+  b.Input("X", {1, 2, 1, 2});
+  for (const char* name : {"scale", "bias", "mean", "var"}) b.Input(name, {2});  // IR 3
+  b.Initializer("scale", {2}, {1.0f, 2.0f});
+  b.Initializer("bias", {2}, {0.5f, -0.5f});
+  b.Initializer("mean", {2}, {1.0f, 0.0f});
+  b.Initializer("var", {2}, {4.0f, 1.0f});
+  auto* bn = b.Node("BatchNormalization", {"X", "scale", "bias", "mean", "var"}, {"Y"}, "bn");
+  ModelBuilder::IntAttr(bn, "is_test", is_test);
+  ModelBuilder::FloatAttr(bn, "epsilon", 0.0f);
+  auto* consumed = bn->add_attribute();
+  consumed->set_name("consumed_inputs");
+  consumed->set_type(onnx::AttributeProto::INTS);
+  for (int64_t v : {0, 0, 0, 1, 1}) consumed->add_ints(v);
+  b.Output("Y", {1, 2, 1, 2});
+  return b;
+}
+
+TEST(OnnxImporterTest, Opset5BatchNormalizationIsUpgradedToOpset7) {
+  Result<ir::Graph> result = ImportOnnxBytes(Opset5BatchNorm(/*is_test=*/1).Bytes(), "opset5_bn");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const ir::Graph& g = *result;
+  EXPECT_EQ(g.opset, 7);
+  EXPECT_EQ(g.metadata.at("onnx_source_opset"), "5");
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].name, "bn");
+  EXPECT_FALSE(g.nodes[0].attrs.Has("consumed_inputs"));
+  EXPECT_FALSE(g.nodes[0].attrs.Has("is_test"));
+  ASSERT_EQ(g.inputs.size(), 1u);  // the statistics stay constants
+  EXPECT_EQ(g.constants.size(), 4u);
+
+  Result<Tensor> y = RunGraph(g, "X", Tensor::FromFloats({1, 2, 1, 2}, {3, 5, 1, -1}));
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  // channel 0: (x - 1) / 2 * 1 + 0.5; channel 1: (x - 0) / 1 * 2 - 0.5
+  const std::vector<float> expected = {1.5f, 2.5f, 1.5f, -2.5f};
+  for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(y->data<float>()[i], expected[i]) << i;
+}
+
+TEST(OnnxImporterTest, ErrorsInConvertedModelsNameBothOpsets) {
+  ModelBuilder b(6);
+  b.proto().set_ir_version(3);
+  b.Input("X", {4});
+  b.Node("RandomUniformLike", {"X"}, {"Y"}, "rand");  // random ops are not run on device
+  b.Output("Y", {4});
+  Result<ir::Graph> result = ImportOnnxBytes(b.Bytes(), "random6");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kUnsupported);
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("node 'rand' (RandomUniformLike, opset 7, converted from opset 6)"));
+}
+
+TEST(OnnxImporterTest, ModelWithoutOpsetImportIsOpset1AndUpgraded) {
+  ModelBuilder b;
+  b.proto().clear_opset_import();
+  b.proto().set_ir_version(2);
+  b.Input("X", {4});
+  b.Node("Relu", {"X"}, {"Y"});
+  b.Output("Y", {4});
+  Result<ir::Graph> result = ImportOnnxBytes(b.Bytes(), "ir2");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->opset, 7);
+  EXPECT_EQ(result->metadata.at("onnx_source_opset"), "1");
+}
+
+TEST(OnnxImporterTest, ConversionFailureIsUnsupportedWithTheConvertersReason) {
+  // Training-mode batch norm has no opset-7 equivalent: the 6 -> 7 adapter refuses is_test=0.
+  Result<ir::Graph> result = ImportOnnxBytes(Opset5BatchNorm(/*is_test=*/0).Bytes(), "training_bn");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kUnsupported);
+  EXPECT_THAT(result.status().message(), HasSubstr("opset 5 model could not be converted to opset 7: "));
+  EXPECT_THAT(result.status().message(), HasSubstr("is_test"));
+  EXPECT_THAT(result.status().message(), Not(HasSubstr(".h:")));  // no libonnx source paths
+
+  // Equal changed in opset 7 and libonnx has no adapter for it.
+  ModelBuilder b(6);
+  b.proto().set_ir_version(3);
+  b.Input("A", {3}, onnx::TensorProto::INT32);
+  b.Input("B", {3}, onnx::TensorProto::INT32);
+  b.Node("Equal", {"A", "B"}, {"Y"}, "eq");
+  b.Output("Y", {3}, onnx::TensorProto::BOOL);
+  result = ImportOnnxBytes(b.Bytes(), "equal");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kUnsupported);
+  EXPECT_THAT(result.status().message(), HasSubstr("opset 6 model could not be converted to opset 7: "));
+  EXPECT_THAT(result.status().message(), HasSubstr("Equal"));
+}
+
+TEST(OnnxImporterTest, MalformedOldModelIsInvalidArgumentNotAConversionFailure) {
+  ModelBuilder b(6);
+  b.proto().set_ir_version(3);
+  b.Input("X", {4});
+  b.Node("Relu", {"X", "X", "X"}, {"Y"}, "relu");  // Relu takes one input
+  b.Output("Y", {4});
+  Result<ir::Graph> result = ImportOnnxBytes(b.Bytes(), "bad6");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument) << result.status().ToString();
+  EXPECT_THAT(result.status().message(), HasSubstr("checker"));
 }
 
 TEST(OnnxImporterTest, NonDefaultDomainIsUnsupported) {

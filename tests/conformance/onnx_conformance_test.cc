@@ -35,11 +35,21 @@ constexpr const char* kSuites[] = {"node", "pytorch-converted", "pytorch-operato
 constexpr double kRtol = 1e-3;
 constexpr double kAtol = 1e-7;
 // Passing models the suite must keep; raise it as ops land so coverage cannot silently regress.
-constexpr int kMinPassed = 200;  // 207 passed when the floor was set
+constexpr int kMinPassed = 300;  // 304 passed when the floor was set
 
 // Model directories ("suite/test_name") expected to fail, with why. A failure not listed here
 // fails the test; an entry that passes again is reported so it can be removed.
-const std::map<std::string, std::string> kKnownFailures = {};
+const std::map<std::string, std::string> kKnownFailures = {
+    // libonnx's PRelu 6 -> 7 adapter is a no-op, but opset-6 PyTorch exports give a per-channel
+    // slope of shape [C] (applied on axis 1), which opset 7's numpy broadcasting aligns with the
+    // last axis instead; the converter would have to reshape the slope to [C,1,...,1].
+    {"test_PReLU_1d_multiparam", "converter: PRelu 6->7 keeps per-channel slope [C] unreshaped"},
+    {"test_PReLU_2d_multiparam", "converter: PRelu 6->7 keeps per-channel slope [C] unreshaped"},
+    {"test_PReLU_3d_multiparam", "converter: PRelu 6->7 keeps per-channel slope [C] unreshaped"},
+    // Not the converter: PyTorch 0.3 wrote Split(axis=-1) into an opset-6 model, though negative
+    // axes only exist from opset 11; ops/split.cc rejects them before 11, as the spec says.
+    {"test_GLU", "model: Split axis=-1 in an opset-6 model (negative axes need opset 11)"},
+};
 
 enum class Outcome { kPassed, kFailed, kSkipped };
 
@@ -54,13 +64,17 @@ struct CaseResult {
 std::string ReasonKey(const std::string& message) {
   static const std::regex kMissingOp(R"(op (\w+) is not supported)");
   static const std::regex kOpset(R"(^opset (\d+) is not supported)");
+  static const std::regex kConversion(R"(^opset (\d+) model could not be converted to opset (\d+): (.*))");
   static const std::regex kDomain(R"(domain ([\w.]+) is not supported)");
-  static const std::regex kNodePrefix(R"(node '[^']*' \((\w+), opset \d+\): (.*))");
+  static const std::regex kNodePrefix(R"(node '[^']*' \((\w+), opset \d+[^)]*\): (.*))");
   static const std::regex kDtype(R"(dtype (\w+))");
   static const std::regex kValueType(R"(has type (\w+); only dense tensor)");
   std::smatch m;
   if (std::regex_search(message, m, kMissingOp)) return m[1];
   if (std::regex_search(message, m, kOpset)) return "opset " + m[1].str();
+  if (std::regex_search(message, m, kConversion)) {
+    return "opset " + m[1].str() + " -> " + m[2].str() + " conversion: " + m[3].str().substr(0, 60);
+  }
   if (std::regex_search(message, m, kDomain)) return "domain " + m[1].str();
   if (std::regex_search(message, m, kValueType)) return "type " + m[1].str();
   std::string op;
@@ -334,9 +348,13 @@ TEST(OnnxConformanceReasonKeyTest, GroupsLikeCauses) {
   EXPECT_EQ(ReasonKey("value 's' has type sequence; only dense tensor values are supported"),
             "type sequence");
   EXPECT_EQ(ReasonKey("opset 18 is not supported; supported opsets are 7..17"), "opset 18");
+  EXPECT_EQ(ReasonKey("opset 6 model could not be converted to opset 7: No Adapter For Equal"),
+            "opset 6 -> 7 conversion: No Adapter For Equal");
   EXPECT_EQ(ReasonKey("value 'x': dtype float16 is not supported (supported: ...)"), "dtype float16");
   EXPECT_EQ(ReasonKey("node 'a' (Add, opset 13): dtype int32 is not supported"), "Add: dtype int32");
   EXPECT_EQ(ReasonKey("node 'a' (Conv, opset 11): op not implemented yet"), "Conv: op not implemented yet");
+  EXPECT_EQ(ReasonKey("node 'a' (Clip, opset 7, converted from opset 6): dtype int8 is not supported"),
+            "Clip: dtype int8");
 }
 
 }  // namespace

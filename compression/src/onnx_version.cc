@@ -64,6 +64,44 @@ Status CheckOpsetReachable(int64_t opset) {
   return Status::Ok();
 }
 
+// Before opset 7, PRelu's slope of shape [C] was per channel (axis 1); from opset 7 it
+// broadcasts numpy-style against the last axis. libonnx's 6 -> 7 adapter leaves it as is, so
+// reshape such slopes to [C, 1, ..., 1] here. Needs value shapes (run shape inference first).
+void FixLegacyPReluSlopes(onnx::ModelProto* model) {
+  onnx::GraphProto* graph = model->mutable_graph();
+  auto rank_of = [graph](const std::string& name) -> int {
+    for (const auto* list : {&graph->input(), &graph->value_info(), &graph->output()}) {
+      for (const auto& v : *list) {
+        if (v.name() == name && v.type().tensor_type().has_shape()) return v.type().tensor_type().shape().dim_size();
+      }
+    }
+    return -1;
+  };
+  auto uses_of = [graph](const std::string& name) {
+    int uses = 0;
+    for (const auto& node : graph->node()) {
+      for (const auto& in : node.input()) uses += in == name;
+    }
+    return uses;
+  };
+  for (const auto& node : graph->node()) {
+    if (node.op_type() != "PRelu" || node.input_size() < 2) continue;
+    const int rank = rank_of(node.input(0));
+    if (rank <= 2 || uses_of(node.input(1)) != 1) continue;
+    for (auto& init : *graph->mutable_initializer()) {
+      if (init.name() != node.input(1) || init.dims_size() != 1 || init.dims(0) <= 1) continue;
+      for (int i = 2; i < rank; ++i) init.add_dims(1);
+      for (auto* list : {graph->mutable_input(), graph->mutable_value_info()}) {
+        for (auto& v : *list) {
+          if (v.name() != init.name()) continue;
+          auto* shape = v.mutable_type()->mutable_tensor_type()->mutable_shape();
+          for (int i = 2; i < rank; ++i) shape->add_dim()->set_dim_value(1);
+        }
+      }
+    }
+  }
+}
+
 Result<int64_t> ConvertToSupportedOpset(onnx::ModelProto* model) {
   const int64_t source = DefaultOnnxOpset(*model);
   if (source >= kMinOnnxOpset && source <= kMaxOnnxOpset) return source;
@@ -88,6 +126,7 @@ Result<int64_t> ConvertToSupportedOpset(onnx::ModelProto* model) {
     // Adapters read value shapes: the opset-6 -> 7 broadcast adapter, for one, compares ranks to
     // decide whether `axis` needs an Unsqueeze, and sees rank 0 for a value without a shape.
     onnx::shape_inference::InferShapes(*model);
+    if (source < 7) FixLegacyPReluSlopes(model);
     converted = onnx::version_conversion::ConvertVersion(*model, static_cast<int>(target));
   } catch (const std::exception& e) {
     return Status::Unsupported(failed + ConverterReason(e.what()));

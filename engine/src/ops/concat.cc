@@ -27,10 +27,6 @@ class ConcatOp : public Op {
     }
     if (!ctx.attr().Has("axis")) return Status::InvalidArgument("attribute 'axis' is required");
     const int64_t raw_axis = ctx.attr().GetInt("axis", 0);
-    if (raw_axis < 0 && ctx.opset < 11) {
-      return Status::InvalidArgument("negative axis " + std::to_string(raw_axis) +
-                                     " needs opset 11 or later; use a non-negative axis");
-    }
     KINGLET_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(raw_axis, first->rank()));
 
     Shape out_shape = first->shape;

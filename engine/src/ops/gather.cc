@@ -25,10 +25,6 @@ class GatherOp : public Op {
                                  "; only int32 and int64 are supported");
     }
     const int64_t raw_axis = ctx.attr().GetInt("axis", 0);
-    if (raw_axis < 0 && ctx.opset < 11) {
-      return Status::InvalidArgument("negative axis " + std::to_string(raw_axis) +
-                                     " needs opset 11 or later; use a non-negative axis");
-    }
     KINGLET_ASSIGN_OR_RETURN(axis_, NormalizeAxis(raw_axis, data->rank()));
 
     Shape out_shape(data->shape.begin(), data->shape.begin() + axis_);

@@ -37,15 +37,11 @@ class CopyWithNewShape : public Op {
   }
 };
 
-// Resolves the axes of Squeeze/Unsqueeze against `rank`: negative axes (opset 11+) count from the
+// Resolves the axes of Squeeze/Unsqueeze against `rank`: negative axes count from the
 // back; repeats are an error.
 Result<std::vector<int64_t>> NormalizeAxes(const std::vector<int64_t>& axes, int64_t rank, int64_t opset) {
   std::vector<int64_t> out;
   for (int64_t axis : axes) {
-    if (axis < 0 && opset < 11) {
-      return Status::InvalidArgument("negative axis " + std::to_string(axis) +
-                                     " needs opset 11 or later; use a non-negative axis");
-    }
     if (axis < -rank || axis >= rank) {
       return Status::InvalidArgument("axis " + std::to_string(axis) + " is out of range for rank " +
                                      std::to_string(rank));
@@ -118,10 +114,6 @@ class FlattenOp : public CopyWithNewShape {
     const TensorRef* in = ctx.input(0);
     const int64_t rank = in->rank();
     int64_t axis = ctx.attr().GetInt("axis", 1);
-    if (axis < 0 && ctx.opset < 11) {
-      return Status::InvalidArgument("negative axis " + std::to_string(axis) +
-                                     " needs opset 11 or later; use a non-negative axis");
-    }
     if (axis < -rank || axis > rank) {
       return Status::InvalidArgument("axis " + std::to_string(axis) + " is out of range for rank " +
                                      std::to_string(rank) + "; Flatten accepts -rank..rank");

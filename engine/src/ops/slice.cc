@@ -100,10 +100,6 @@ class SliceOp : public Op {
     for (int64_t d = 0; d < rank; ++d) windows[d] = {0, 1, in->shape[d]};
     std::vector<bool> seen(static_cast<size_t>(rank), false);
     for (size_t i = 0; i < n; ++i) {
-      if (axes[i] < 0 && ctx.opset < 11) {
-        return Status::InvalidArgument("negative axis " + std::to_string(axes[i]) +
-                                       " needs opset 11 or later; use a non-negative axis");
-      }
       if (axes[i] < -rank || axes[i] >= rank) {
         return Status::InvalidArgument("axis " + std::to_string(axes[i]) + " is out of range for rank " +
                                        std::to_string(rank));

@@ -24,10 +24,6 @@ class SplitOp : public Op {
     const size_t element_size = DataTypeSize(in->dtype);
     if (element_size == 0) return Status::Unsupported("input has an unknown dtype");
     const int64_t raw_axis = ctx.attr().GetInt("axis", 0);
-    if (raw_axis < 0 && ctx.opset < 11) {
-      return Status::InvalidArgument("negative axis " + std::to_string(raw_axis) +
-                                     " needs opset 11 or later; use a non-negative axis");
-    }
     KINGLET_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(raw_axis, in->rank()));
     const int64_t dim = in->shape[axis];
     const size_t parts = ctx.outputs.size();

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
   libonnx-testdata dataset-fashion-mnist
-  zlib1g-dev zstd gzip
+  zlib1g-dev libzstd-dev zstd gzip
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)

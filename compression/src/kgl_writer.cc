@@ -4,9 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "atomic_file.h"
+#include "kinglet/compression/atomic_file.h"
 #include "format/crc32.h"
 #include "format/kgl_format.h"
+#include "format/tensor_decoder.h"
 
 namespace kinglet::compression {
 namespace {
@@ -100,26 +101,85 @@ std::string MetadataSection(const ir::Graph& g) {
   return std::move(w.bytes());
 }
 
+// The safety net: an encoded payload must decode, with the engine's decoder, to exactly the
+// constant the graph holds — the values the accuracy guard evaluated.
+Status CheckEncoded(const ir::Graph& g, int32_t index, const EncodedConstant& e) {
+  const ir::Value& value = g.values[index];
+  const Tensor& want = g.constants.at(index);
+  const std::string what = "constant '" + value.name + "'";
+  std::string name = "dense";
+  switch (e.encoding) {
+    case ir::Encoding::kDenseRaw:
+      if (e.payload.size() != want.byte_size() ||
+          (want.byte_size() && std::memcmp(e.payload.data(), want.raw_data(), want.byte_size()) != 0)) {
+        return Status::Internal(what + ": its dense payload differs from the graph's constant");
+      }
+      break;
+    case ir::Encoding::kCompressed: {
+      if (value.dtype != DataType::kFloat32) {
+        return Status::InvalidArgument(what + " is " + DataTypeName(value.dtype) + "; only float32 can be compressed");
+      }
+      auto decoded = format::DecodeCompressedTensor(reinterpret_cast<const uint8_t*>(e.payload.data()),
+                                                    e.payload.size(), value.shape);
+      if (!decoded.ok()) {
+        return Status::Internal(what + ": the engine cannot decode its payload: " + decoded.status().message());
+      }
+      const Tensor& got = decoded->tensor;
+      if (got.byte_size() != want.byte_size() ||
+          (want.byte_size() && std::memcmp(got.raw_data(), want.raw_data(), want.byte_size()) != 0)) {
+        return Status::Internal(what + ": its payload decodes to different values than the graph holds; set "
+                                "graph.constants to DecodeToDense() of what was encoded");
+      }
+      name = decoded->encoding_name;
+      break;
+    }
+    default:
+      return Status::InvalidArgument(what + ": unknown encoding " + std::to_string(static_cast<int>(e.encoding)));
+  }
+  if (!e.name.empty() && e.name != name) {
+    return Status::Internal(what + ": encoder says '" + e.name + "' but the payload decodes as '" + name + "'");
+  }
+  return Status::Ok();
+}
+
 // Fills the constants table and the payload section together: each payload starts aligned.
-void ConstantSections(const ir::Graph& g, std::string* table, std::string* payload) {
+Status ConstantSections(const ir::Graph& g, const std::map<int32_t, EncodedConstant>& encoded,
+                        std::string* table, std::string* payload) {
+  for (const auto& [index, e] : encoded) {
+    if (!g.constants.count(index)) {
+      return Status::InvalidArgument("an encoded constant is given for value " + std::to_string(index) +
+                                     ", which is not a constant of the graph");
+    }
+    KINGLET_RETURN_IF_ERROR(CheckEncoded(g, index, e));
+  }
   ByteWriter t, p;
   t.Put<uint32_t>(static_cast<uint32_t>(g.constants.size()));
   for (const auto& [index, tensor] : g.constants) {
     p.PadTo(kPayloadAlignment);
     const uint64_t offset = p.bytes().size();
-    p.PutBytes(tensor.raw_data(), tensor.byte_size());
+    auto e = encoded.find(index);
+    ir::Encoding encoding = ir::Encoding::kDenseRaw;
+    uint64_t size = tensor.byte_size();
+    if (e == encoded.end()) {
+      p.PutBytes(tensor.raw_data(), tensor.byte_size());
+    } else {
+      encoding = e->second.encoding;
+      size = e->second.payload.size();
+      p.PutBytes(e->second.payload.data(), size);
+    }
     t.Put<int32_t>(index);
-    t.Put<uint8_t>(static_cast<uint8_t>(ir::Encoding::kDenseRaw));
+    t.Put<uint8_t>(static_cast<uint8_t>(encoding));
     t.Put<uint64_t>(offset);
-    t.Put<uint64_t>(tensor.byte_size());
+    t.Put<uint64_t>(size);
   }
   *table = std::move(t.bytes());
   *payload = std::move(p.bytes());
+  return Status::Ok();
 }
 
 }  // namespace
 
-Result<std::string> SerializeKgl(const ir::Graph& graph) {
+Result<std::string> SerializeKgl(const ir::Graph& graph, const std::map<int32_t, EncodedConstant>& encoded) {
   const std::string problem = ir::ValidateGraph(graph);
   if (!problem.empty()) return Status::InvalidArgument("cannot write an invalid graph: " + problem);
 
@@ -131,7 +191,7 @@ Result<std::string> SerializeKgl(const ir::Graph& graph) {
   sections[0] = {format::SectionKind::kGraph, GraphSection(graph)};
   sections[1].kind = format::SectionKind::kConstants;
   sections[2].kind = format::SectionKind::kPayload;
-  ConstantSections(graph, &sections[1].bytes, &sections[2].bytes);
+  KINGLET_RETURN_IF_ERROR(ConstantSections(graph, encoded, &sections[1].bytes, &sections[2].bytes));
   sections[3] = {format::SectionKind::kMetadata, MetadataSection(graph)};
 
   const size_t table_offset = format::kHeaderSize;
@@ -170,8 +230,9 @@ Result<std::string> SerializeKgl(const ir::Graph& graph) {
   return out;
 }
 
-Status WriteKglFile(const ir::Graph& graph, const std::string& path) {
-  KINGLET_ASSIGN_OR_RETURN(std::string bytes, SerializeKgl(graph));
+Status WriteKglFile(const ir::Graph& graph, const std::string& path,
+                    const std::map<int32_t, EncodedConstant>& encoded) {
+  KINGLET_ASSIGN_OR_RETURN(std::string bytes, SerializeKgl(graph, encoded));
   return WriteFileAtomically(path, bytes);
 }
 

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <random>
@@ -18,6 +19,21 @@ constexpr char kHelp[] =
     "Times Session::Run on random inputs (free dims = 1) after W warm-up runs (default 5) and\n"
     "prints the median, p10 and p90 over R runs (default 50) in milliseconds, plus load time\n"
     "and arena size. --json prints one JSON object instead.\n";
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+      out += escaped;
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
 
 double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
@@ -79,7 +95,7 @@ int BenchCommand(const std::vector<std::string>& argv) {
   const double median = Percentile(ms, 0.5), p10 = Percentile(ms, 0.1), p90 = Percentile(ms, 0.9);
   std::cout << std::fixed << std::setprecision(4);
   if (args->Has("--json")) {
-    std::cout << "{\"model\": \"" << args->positional()[0] << "\", \"threads\": " << *threads
+    std::cout << "{\"model\": " << JsonString(args->positional()[0]) << ", \"threads\": " << *threads
               << ", \"runs\": " << *runs << ", \"median_ms\": " << median << ", \"p10_ms\": " << p10
               << ", \"p90_ms\": " << p90 << ", \"load_ms\": " << load_ms
               << ", \"arena_bytes\": " << (*session)->arena_bytes() << "}\n";

@@ -11,5 +11,6 @@ int InspectCommand(const std::vector<std::string>& argv);
 int RunCommand(const std::vector<std::string>& argv);
 int EvalCommand(const std::vector<std::string>& argv);
 int BenchCommand(const std::vector<std::string>& argv);
+int CompressCommand(const std::vector<std::string>& argv);
 
 }  // namespace kinglet::cli

@@ -45,11 +45,16 @@ int InspectCommand(const std::vector<std::string>& argv) {
   for (const auto& [op, count] : stats.op_counts) std::cout << "  " << std::setw(20) << std::left << op << count << "\n";
   std::cout << "tensors (" << stats.constant_count << " constants):\n";
   for (const auto& [index, tensor] : g.constants) {
-    auto enc = g.constant_encoding.find(index);
+    // Stored form as read from the artifact: encoding name and bytes in the file.
+    auto stored = g.constant_storage.find(index);
+    const bool known = stored != g.constant_storage.end();
     std::cout << "  " << g.values[index].name << "  " << DataTypeName(tensor.dtype()) << " "
-              << ShapeToString(tensor.shape()) << "  "
-              << ir::EncodingName(enc == g.constant_encoding.end() ? ir::Encoding::kDenseRaw : enc->second) << "  "
-              << tensor.byte_size() << " B\n";
+              << ShapeToString(tensor.shape()) << "  " << (known ? stored->second.name : "dense") << "  "
+              << (known ? stored->second.stored_bytes : tensor.byte_size()) << " B";
+    if (known && stored->second.stored_bytes != tensor.byte_size()) {
+      std::cout << " (" << tensor.byte_size() << " B decoded)";
+    }
+    std::cout << "\n";
   }
   std::cout << "parameters: " << stats.parameter_count << "\n";
   std::cout << "bytes by encoding:\n";

@@ -20,6 +20,7 @@ constexpr Command kCommands[] = {
     {"run", kinglet::cli::RunCommand, "run a .kgl model on a .npy input"},
     {"eval", kinglet::cli::EvalCommand, "top-1 accuracy of a .kgl model on .npy data and labels"},
     {"bench", kinglet::cli::BenchCommand, "time a .kgl model (median, p10, p90)"},
+    {"compress", kinglet::cli::CompressCommand, "compress an ONNX model within an accuracy budget"},
 };
 
 void PrintHelp() {

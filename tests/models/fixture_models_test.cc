@@ -2,7 +2,6 @@
 // exported (LeNet-300-100, LeNet-5, SqueezeNet 1.1, LSTM and GRU classifiers), and the LeNets'
 // accuracy on the whole Fashion-MNIST test set read from Debian's dataset-fashion-mnist.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <fstream>
@@ -16,12 +15,12 @@
 #include "kinglet/model.h"
 #include "kinglet/npy.h"
 #include "kinglet/session.h"
+#include "common/fashion_mnist.h"
 
 namespace kinglet {
 namespace {
 
 const std::string kFixtures = KINGLET_FIXTURES_DIR;
-const std::string kFashionDir = "/usr/share/datasets/fashion-mnist";
 
 // ONNX -> .kgl bytes -> Model, exactly the path `kinglet convert` + an app take.
 std::shared_ptr<const Model> LoadFixture(const std::string& name) {
@@ -76,37 +75,6 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureMatchesPyTorch,
                          ::testing::Values("lenet300", "lenet5", "squeezenet1_1", "lstm_classifier",
                                            "gru_classifier"));
 
-std::string Gunzip(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) return "";
-  std::string out;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof(buf))) > 0) out.append(buf, n);
-  gzclose(f);
-  return out;
-}
-
-uint32_t BigEndian32(const std::string& s, size_t at) {
-  return (uint32_t(uint8_t(s[at])) << 24) | (uint32_t(uint8_t(s[at + 1])) << 16) |
-         (uint32_t(uint8_t(s[at + 2])) << 8) | uint32_t(uint8_t(s[at + 3]));
-}
-
-// The 10,000 test images as make_fixtures.py feeds them to PyTorch: byte / 255, [N,1,28,28].
-void LoadFashionTestSet(Tensor* images, Tensor* labels) {
-  const std::string img = Gunzip(kFashionDir + "/t10k-images-idx3-ubyte.gz");
-  const std::string lab = Gunzip(kFashionDir + "/t10k-labels-idx1-ubyte.gz");
-  ASSERT_EQ(BigEndian32(img, 0), 0x803u) << "bad IDX image magic";
-  ASSERT_EQ(BigEndian32(lab, 0), 0x801u) << "bad IDX label magic";
-  const int64_t n = BigEndian32(img, 4);
-  ASSERT_EQ(n, 10000);
-  ASSERT_EQ(img.size(), 16 + size_t(n) * 784);
-  *images = Tensor(DataType::kFloat32, {n, 1, 28, 28});
-  *labels = Tensor(DataType::kInt64, {n});
-  for (int64_t i = 0; i < n * 784; ++i) images->data<float>()[i] = uint8_t(img[16 + i]) / 255.0f;
-  for (int64_t i = 0; i < n; ++i) labels->data<int64_t>()[i] = uint8_t(lab[8 + i]);
-}
-
 // Correct-prediction count PyTorch recorded for `model` in fashion_mnist_accuracy.json.
 int64_t PyTorchCorrect(const std::string& model) {
   std::ifstream f(kFixtures + "/fashion_mnist_accuracy.json");
@@ -121,13 +89,13 @@ int64_t PyTorchCorrect(const std::string& model) {
 class FashionMnistAccuracy : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(FashionMnistAccuracy, EqualsPyTorchToOneHundredthOfAPoint) {
-  if (!std::ifstream(kFashionDir + "/t10k-images-idx3-ubyte.gz")) {
+  if (!testing::FashionMnistAvailable()) {
     GTEST_SKIP() << "Fashion-MNIST is missing: install Debian's dataset-fashion-mnist (deploy/install-deps.sh)";
   }
   const std::string name = GetParam();
   Tensor images, labels;
-  LoadFashionTestSet(&images, &labels);
-  if (HasFatalFailure()) return;
+  std::string error;
+  ASSERT_TRUE(testing::LoadFashionMnist("t10k", 10000, &images, &labels, &error)) << error;
   auto model = LoadFixture(name);
   ASSERT_NE(model, nullptr);
   auto result = compression::EvaluateTop1(model, images, labels);

@@ -27,7 +27,10 @@ struct TensorSpec {
 struct ModelStats {
   std::map<std::string, int> op_counts;             // op type -> number of nodes
   int64_t parameter_count = 0;                      // elements in constant tensors
-  std::map<std::string, size_t> bytes_by_encoding;  // "dense" -> stored payload bytes
+  // Encoding name ("dense", "fp16", "int8", "kmeans4", "sparse+kmeans5+huffman", ...) -> bytes
+  // those constants occupy in the artifact (STORED, i.e. compressed, size — not the decoded
+  // float32 size). A model built in memory (FromGraph) counts every constant as "dense".
+  std::map<std::string, size_t> bytes_by_encoding;
   size_t constant_count = 0;
 };
 

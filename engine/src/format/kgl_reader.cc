@@ -6,6 +6,7 @@
 #include "format/byte_reader.h"
 #include "format/crc32.h"
 #include "format/kgl_format.h"
+#include "format/tensor_decoder.h"
 
 namespace kinglet::format {
 namespace {
@@ -158,14 +159,31 @@ Status ReadConstantsSection(ByteReader r, const uint8_t* payload, uint64_t paylo
     if (offset > payload_size || size > payload_size - offset || offset % kPayloadAlignment != 0) {
       return Corrupt("payload of constant '" + value.name + "' is out of bounds");
     }
-    if (encoding != static_cast<uint8_t>(ir::Encoding::kDenseRaw)) {
-      return Status::Unsupported("constant '" + value.name + "' uses encoding " + std::to_string(encoding) +
-                                 " which this engine does not know; upgrade Kinglet");
+    switch (static_cast<ir::Encoding>(encoding)) {
+      case ir::Encoding::kDenseRaw: {
+        const uint64_t expected = static_cast<uint64_t>(ElementCount(value.shape)) * DataTypeSize(value.dtype);
+        if (size != expected) return Corrupt("payload size of constant '" + value.name + "' does not match its shape");
+        g->constants[index] = Tensor::View(value.dtype, value.shape, const_cast<uint8_t*>(payload + offset));
+        g->constant_storage[index] = {ir::Encoding::kDenseRaw, "dense", size};
+        break;
+      }
+      case ir::Encoding::kCompressed: {
+        if (value.dtype != DataType::kFloat32) {
+          return Corrupt("constant '" + value.name + "' is " + DataTypeName(value.dtype) +
+                         "; only float32 constants can be compressed");
+        }
+        // Decoded once here; the owned tensor replaces the view a dense constant would be.
+        auto decoded = DecodeCompressedTensor(payload + offset, size, value.shape);
+        if (!decoded.ok()) return Corrupt("compressed constant '" + value.name + "': " + decoded.status().message());
+        g->constants[index] = std::move(decoded->tensor);
+        g->constant_storage[index] = {ir::Encoding::kCompressed, std::move(decoded->encoding_name), size};
+        break;
+      }
+      default:
+        return Status::Unsupported("constant '" + value.name + "' uses encoding " + std::to_string(encoding) +
+                                   " which this engine does not know; upgrade Kinglet");
     }
-    const uint64_t expected = static_cast<uint64_t>(ElementCount(value.shape)) * DataTypeSize(value.dtype);
-    if (size != expected) return Corrupt("payload size of constant '" + value.name + "' does not match its shape");
-    g->constants[index] = Tensor::View(value.dtype, value.shape, const_cast<uint8_t*>(payload + offset));
-    g->constant_encoding[index] = ir::Encoding::kDenseRaw;
+    g->constant_encoding[index] = static_cast<ir::Encoding>(encoding);
   }
   if (r.remaining() != 0) return Corrupt("trailing bytes in constants section");
   return Status::Ok();

@@ -11,8 +11,11 @@
 namespace kinglet::format {
 
 // `data` must be kPayloadAlignment-aligned and outlive the returned graph: dense constants are
-// views into it (no copy). Any malformed input gives Corruption (or Unsupported for a newer
-// format version / unknown encoding), never a crash or an allocation larger than the file.
+// views into it (no copy); compressed constants are decoded into tensors the graph owns
+// (graph->constant_storage keeps their stored size and encoding name). Any malformed input gives
+// Corruption (or Unsupported for a newer format version / unknown encoding), never a crash; the
+// only allocations beyond the file's size are decoded constants, each bounded by its payload
+// (format::MaxDecodedElements).
 Result<std::unique_ptr<ir::Graph>> ReadKgl(const uint8_t* data, size_t size);
 
 }  // namespace kinglet::format

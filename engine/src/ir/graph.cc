@@ -8,6 +8,7 @@ namespace kinglet::ir {
 const char* EncodingName(Encoding encoding) {
   switch (encoding) {
     case Encoding::kDenseRaw: return "dense";
+    case Encoding::kCompressed: return "compressed";
   }
   return "unknown";
 }

@@ -26,9 +26,19 @@ struct Value {
 
 // How a constant tensor is stored in a .kgl. Codes are part of the format; never renumber.
 enum class Encoding : uint8_t {
-  kDenseRaw = 1,  // little-endian elements of the tensor's dtype, as-is
+  kDenseRaw = 1,    // little-endian elements of the tensor's dtype, as-is
+  kCompressed = 2,  // float32 only: tagged fp16 / int8 / codebook values, optional sparsity and
+                    // Huffman-coded streams (format/tensor_decoder.h; FORMAT.md)
 };
 const char* EncodingName(Encoding encoding);
+
+// How a constant was stored in the artifact the graph was read from. `name` is finer than the
+// Encoding code ("dense", "fp16", "int8", "kmeans4", "sparse+kmeans5+huffman").
+struct StoredConstant {
+  Encoding encoding = Encoding::kDenseRaw;
+  std::string name;
+  uint64_t stored_bytes = 0;  // payload bytes in the artifact (not the decoded size)
+};
 
 struct Node {
   std::string name;
@@ -43,8 +53,12 @@ struct Graph {
   std::vector<Node> nodes;
   std::vector<int32_t> inputs;   // graph inputs the caller feeds (not constants)
   std::vector<int32_t> outputs;
-  std::map<int32_t, Tensor> constants;          // value index -> decoded dense data
+  // Value index -> dense data. Dense constants read from a .kgl view the artifact's bytes;
+  // decoded (compressed) ones own their buffer.
+  std::map<int32_t, Tensor> constants;
   std::map<int32_t, Encoding> constant_encoding;  // how each constant was stored
+  // Filled by the .kgl reader only; absent for graphs built in memory (counted as dense).
+  std::map<int32_t, StoredConstant> constant_storage;
   int64_t opset = 13;            // default ONNX domain opset the graph was written for
   std::map<std::string, std::string> metadata;  // producer, source file, ...
 

@@ -2,6 +2,7 @@
 // strides, dilations, asymmetric pads, auto_pad, optional bias.
 #include "kernels/reference/conv.h"
 
+#include "ops/fused_activation.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
 #include "ops/sliding_window.h"
@@ -23,6 +24,7 @@ class ConvOp : public Op {
                                      ShapeToString(x->shape));
     }
     KINGLET_RETURN_IF_ERROR(ExpectRank(w, x->rank(), "weight W (same rank as X)"));
+    KINGLET_ASSIGN_OR_RETURN(activation_, ReadFusedActivation(ctx.attr()));
 
     const int64_t group = ctx.attr().GetInt("group", 1);
     const int64_t in_channels = x->shape[1];
@@ -77,12 +79,15 @@ class ConvOp : public Op {
     kernels::reference::Conv(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
                              has_bias_ ? ctx.input(2)->as<const float>() : nullptr,
                              ctx.output(0)->as<float>(), ctx.scratch);
+    kernels::reference::ApplyFusedActivation(activation_, ctx.output(0)->as<float>(),
+                                             ctx.output(0)->element_count());
     return Status::Ok();
   }
 
  private:
   kernels::reference::ConvParams params_;
   bool has_bias_ = false;
+  kernels::reference::FusedActivationParams activation_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "ops/fused_activation.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
 
@@ -24,6 +25,7 @@ class GemmOp : public Op {
     KINGLET_RETURN_IF_ERROR(ExpectDtype(b, DataType::kFloat32, "input B"));
     KINGLET_RETURN_IF_ERROR(ExpectRank(a, 2, "input A"));
     KINGLET_RETURN_IF_ERROR(ExpectRank(b, 2, "input B"));
+    KINGLET_ASSIGN_OR_RETURN(activation_, ReadFusedActivation(ctx.attr()));
 
     const ir::Attributes& attrs = ctx.attr();
     ref::GemmParams p;
@@ -58,6 +60,7 @@ class GemmOp : public Op {
     const TensorRef* c = ctx.input(2);
     ref::Gemm(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
               c != nullptr ? c->as<const float>() : nullptr, ctx.output(0)->as<float>());
+    ref::ApplyFusedActivation(activation_, ctx.output(0)->as<float>(), ctx.output(0)->element_count());
     return Status::Ok();
   }
 
@@ -80,6 +83,7 @@ class GemmOp : public Op {
   }
 
   ref::GemmParams params_;
+  ref::FusedActivationParams activation_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/reference/gemm.h"
+#include "ops/fused_activation.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
 
@@ -25,6 +26,7 @@ class MatMulOp : public Op {
       return Status::InvalidArgument("inputs must have rank >= 1, got shapes " +
                                      ShapeToString(a->shape) + " and " + ShapeToString(b->shape));
     }
+    KINGLET_ASSIGN_OR_RETURN(activation_, ReadFusedActivation(ctx.attr()));
     // Promote 1-D operands to matrices; the promoted dims are dropped from the output below.
     Shape a_shape = a->shape;
     Shape b_shape = b->shape;
@@ -77,6 +79,7 @@ class MatMulOp : public Op {
       ref::Gemm(params_, a + a_offsets_[i], b + b_offsets_[i], nullptr,
                 y + static_cast<int64_t>(i) * y_matrix);
     }
+    ref::ApplyFusedActivation(activation_, y, ctx.output(0)->element_count());
     return Status::Ok();
   }
 
@@ -107,6 +110,7 @@ class MatMulOp : public Op {
   ref::GemmParams params_;
   std::vector<int64_t> a_offsets_;
   std::vector<int64_t> b_offsets_;
+  ref::FusedActivationParams activation_;
 };
 
 }  // namespace

@@ -96,9 +96,12 @@ ModelStats Model::Stats() const {
   for (const auto& [index, tensor] : graph_->constants) {
     stats.parameter_count += tensor.element_count();
     ++stats.constant_count;
-    auto it = graph_->constant_encoding.find(index);
-    const ir::Encoding enc = it == graph_->constant_encoding.end() ? ir::Encoding::kDenseRaw : it->second;
-    stats.bytes_by_encoding[ir::EncodingName(enc)] += tensor.byte_size();
+    auto it = graph_->constant_storage.find(index);
+    if (it == graph_->constant_storage.end()) {
+      stats.bytes_by_encoding["dense"] += tensor.byte_size();
+    } else {
+      stats.bytes_by_encoding[it->second.name] += it->second.stored_bytes;
+    }
   }
   return stats;
 }

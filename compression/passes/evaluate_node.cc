@@ -1,0 +1,79 @@
+#include "passes/evaluate_node.h"
+
+#include <memory>
+#include <string>
+
+#include "ops/op.h"
+
+namespace kinglet::compression::passes {
+
+Result<std::vector<Tensor>> EvaluateNode(const ir::Node& node, const std::vector<const Tensor*>& inputs,
+                                         int64_t opset, size_t max_output_bytes) {
+  const std::string where =
+      "node '" + node.name + "' (" + node.op_type + ", opset " + std::to_string(opset) + ")";
+  if (inputs.size() != node.inputs.size()) {
+    return Status::Internal(where + ": " + std::to_string(inputs.size()) + " input tensors given for " +
+                            std::to_string(node.inputs.size()) + " inputs");
+  }
+  ops::OpFactory factory = ops::FindOp(node.op_type);
+  if (factory == nullptr) return Status::Unsupported(where + ": op is not registered in the engine");
+  std::unique_ptr<ops::Op> op = factory();
+
+  std::vector<ops::TensorRef> in_refs(inputs.size());
+  std::vector<ops::TensorRef> out_refs(node.outputs.size());
+  ops::OpContext ctx;
+  ctx.node_name = &node.name;
+  ctx.attrs = &node.attrs;
+  ctx.opset = opset;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i] == nullptr) {
+      ctx.inputs.push_back(nullptr);
+      continue;
+    }
+    in_refs[i].dtype = inputs[i]->dtype();
+    in_refs[i].shape = inputs[i]->shape();
+    in_refs[i].data = const_cast<void*>(inputs[i]->raw_data());
+    in_refs[i].is_constant = true;
+    ctx.inputs.push_back(&in_refs[i]);
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    ctx.outputs.push_back(node.outputs[i] == ir::kNoValue ? nullptr : &out_refs[i]);
+  }
+
+  Status prepared = op->Prepare(ctx);
+  if (!prepared.ok()) return prepared.WithContext(where);
+  size_t total_bytes = 0;
+  for (size_t i = 0; i < out_refs.size(); ++i) {
+    if (ctx.outputs[i] == nullptr) continue;
+    const ops::TensorRef& r = out_refs[i];
+    if (DataTypeSize(r.dtype) == 0) {
+      return Status::Internal(where + ": output " + std::to_string(i) + " has no dtype after Prepare");
+    }
+    for (int64_t d : r.shape) {
+      if (d < 0)
+        return Status::Internal(where + ": output " + std::to_string(i) + " has a negative dimension");
+    }
+    total_bytes += r.byte_size();
+  }
+  if (total_bytes > max_output_bytes) {
+    return Status::Unsupported(where + ": outputs would take " + std::to_string(total_bytes) +
+                               " bytes, over the limit of " + std::to_string(max_output_bytes));
+  }
+
+  std::vector<Tensor> outputs(out_refs.size());
+  for (size_t i = 0; i < out_refs.size(); ++i) {
+    if (ctx.outputs[i] == nullptr) continue;
+    outputs[i] = Tensor(out_refs[i].dtype, out_refs[i].shape);
+    out_refs[i].data = outputs[i].raw_data();
+  }
+  Tensor scratch;
+  if (ctx.scratch_bytes > 0) {
+    scratch = Tensor(DataType::kUint8, {static_cast<int64_t>(ctx.scratch_bytes)});
+    ctx.scratch = scratch.raw_data();
+  }
+  Status evaluated = op->Eval(ctx);
+  if (!evaluated.ok()) return evaluated.WithContext(where);
+  return outputs;
+}
+
+}  // namespace kinglet::compression::passes

@@ -1,0 +1,329 @@
+#include "format/tensor_decoder.h"
+
+#include <cstring>
+#include <vector>
+
+#include "format/huffman_decoder.h"
+#include "format/kgl_format.h"
+
+namespace kinglet::format {
+namespace {
+
+Status Bad(const std::string& what) { return Status::Corruption(what); }
+
+// Bounds-checked reads from the payload; unlike ByteReader it hands out spans of the bytes
+// (stream bit strings, arrays) so they are decoded in place.
+class Cursor {
+ public:
+  Cursor(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  size_t remaining() const { return size_ - pos_; }
+
+  template <typename T>
+  bool Read(T* out) {
+    if (remaining() < sizeof(T)) return false;
+    std::memcpy(out, data_ + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return true;
+  }
+  // A span of `n` bytes, or nullptr if fewer remain.
+  const uint8_t* Take(uint64_t n) {
+    if (n > remaining()) return nullptr;
+    const uint8_t* p = data_ + pos_;
+    pos_ += static_cast<size_t>(n);
+    return p;
+  }
+
+ private:
+  const uint8_t* data_;
+  size_t size_;
+  size_t pos_ = 0;
+};
+
+// One integer stream (FORMAT.md, "Streams"): symbols of `alphabet_bits` bits, raw or Huffman.
+class SymbolStream {
+ public:
+  Status Open(Cursor& c, int alphabet_bits, uint64_t min_count, uint64_t max_count, const char* what) {
+    what_ = what;
+    uint8_t coding = 0;
+    if (!c.Read(&coding) || !c.Read(&count_))
+      return Bad(std::string("truncated ") + what_ + " stream header");
+    if (coding != static_cast<uint8_t>(StreamCoding::kRawBits) &&
+        coding != static_cast<uint8_t>(StreamCoding::kHuffman)) {
+      return Bad(std::string("unknown coding ") + std::to_string(coding) + " of the " + what_ + " stream");
+    }
+    if (count_ < min_count || count_ > max_count)
+      return Bad(std::string("bad symbol count of the ") + what_ + " stream");
+    huffman_ = coding == static_cast<uint8_t>(StreamCoding::kHuffman);
+    alphabet_bits_ = alphabet_bits;
+    if (huffman_) {
+      const size_t alphabet = size_t{1} << alphabet_bits;
+      const uint8_t* table = c.Take((alphabet + 1) / 2);
+      if (table == nullptr) return Bad(std::string("truncated ") + what_ + " code-length table");
+      uint8_t lengths[1 << kMaxCodebookBits];
+      for (size_t s = 0; s < alphabet; ++s) lengths[s] = (table[s / 2] >> (s % 2 ? 4 : 0)) & 15;
+      if (!decoder_.Init(lengths, alphabet))
+        return Bad(std::string("over-subscribed Huffman code in the ") + what_ + " stream");
+      if (count_ > 0 && !decoder_.has_symbols())
+        return Bad(std::string("empty Huffman code in the ") + what_ + " stream");
+    }
+    uint32_t byte_count = 0;
+    if (!c.Read(&byte_count)) return Bad(std::string("truncated ") + what_ + " stream header");
+    // Raw symbols have a fixed width; a Huffman code is at least one bit. Either way the count
+    // cannot promise more symbols than the bits hold, so decoding loops stay bounded by the bytes.
+    if (huffman_ ? count_ > uint64_t{byte_count} * 8
+                 : uint64_t{byte_count} != (count_ * alphabet_bits + 7) / 8) {
+      return Bad(std::string("the ") + what_ + " stream's length does not match its symbol count");
+    }
+    const uint8_t* bits = c.Take(byte_count);
+    if (bits == nullptr) return Bad(std::string("truncated ") + what_ + " stream");
+    bits_ = BitReader(bits, byte_count);
+    return Status::Ok();
+  }
+
+  uint64_t symbols_left() const { return count_ - consumed_; }
+  bool huffman() const { return huffman_; }
+
+  // The next symbol (< 2^alphabet_bits); false at the end of the stream or on a bad code.
+  bool Next(uint32_t* symbol) {
+    if (consumed_ == count_) return false;
+    ++consumed_;
+    return huffman_ ? decoder_.Decode(bits_, symbol) : bits_.Read(alphabet_bits_, symbol);
+  }
+
+  // Every symbol was read and only the zero padding of the last byte is left.
+  Status Finish() const {
+    if (consumed_ != count_) return Bad(std::string("unread symbols in the ") + what_ + " stream");
+    if (!bits_.AtPaddedEnd()) return Bad(std::string("trailing bits in the ") + what_ + " stream");
+    return Status::Ok();
+  }
+
+ private:
+  const char* what_ = "";
+  uint64_t count_ = 0;
+  uint64_t consumed_ = 0;
+  bool huffman_ = false;
+  int alphabet_bits_ = 0;
+  HuffmanDecoder decoder_;
+  BitReader bits_;
+};
+
+// Walks the gap stream of a sparse tensor: symbol g < M = 2^b - 1 means "skip g positions,
+// then a stored value"; symbol M means "skip M positions" with no value (a run longer than
+// the alphabet). Trailing M symbols carry the run after the last stored value to the end.
+class GapWalker {
+ public:
+  Status Open(Cursor& c, uint64_t element_count, uint64_t stored_count) {
+    uint8_t gap_bits = 0;
+    if (!c.Read(&gap_bits)) return Bad("truncated sparse header");
+    if (gap_bits < 1 || gap_bits > kMaxGapBits) return Bad("bad gap width " + std::to_string(gap_bits));
+    n_ = element_count;
+    run_ = (uint32_t{1} << gap_bits) - 1;
+    // At most stored_count value symbols, and run symbols that advance at most n + run - 1.
+    return stream_.Open(c, gap_bits, stored_count, stored_count + n_ / run_ + 1, "gap");
+  }
+
+  bool huffman() const { return stream_.huffman(); }
+
+  // Position of the next stored value.
+  bool Next(uint64_t* position) {
+    uint32_t g = 0;
+    while (stream_.Next(&g)) {
+      if (g == run_) {
+        pos_ += run_;
+        if (pos_ >= n_) return false;  // a value must still follow
+        continue;
+      }
+      pos_ += g;
+      if (pos_ >= n_) return false;
+      *position = pos_++;
+      return true;
+    }
+    return false;
+  }
+
+  // After the last value: only run symbols, ending at or just past the last element.
+  Status Finish() {
+    uint32_t g = 0;
+    while (stream_.symbols_left() > 0) {
+      if (!stream_.Next(&g)) return Bad("bad code in the gap stream");
+      if (g != run_) return Bad("more positions than stored values in the gap stream");
+      pos_ += run_;
+      if (pos_ >= n_ + run_) return Bad("gap stream runs past the end of the tensor");
+    }
+    if (pos_ < n_ || pos_ >= n_ + run_) return Bad("gap stream does not end at the end of the tensor");
+    return stream_.Finish();
+  }
+
+ private:
+  SymbolStream stream_;
+  uint64_t n_ = 0;
+  uint32_t run_ = 1;
+  uint64_t pos_ = 0;
+};
+
+}  // namespace
+
+float HalfToFloat(uint16_t half) {
+  const uint32_t sign = uint32_t{half & 0x8000u} << 16;
+  const uint32_t exponent = (half >> 10) & 0x1f;
+  const uint32_t mantissa = half & 0x3ffu;
+  uint32_t bits;
+  if (exponent == 0) {
+    // Zero or subnormal: mantissa * 2^-24, exact in float.
+    float v = static_cast<float>(mantissa) * (1.0f / 16777216.0f);
+    std::memcpy(&bits, &v, sizeof(bits));
+    bits |= sign;
+  } else if (exponent == 31) {
+    bits = sign | 0x7f800000u | (mantissa << 13);  // inf / NaN (payload kept)
+  } else {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  }
+  float out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
+
+std::string CompressedEncodingName(ValueCoding coding, int codebook_bits, bool sparse, bool any_huffman) {
+  std::string name = sparse ? "sparse+" : "";
+  switch (coding) {
+    case ValueCoding::kFloat32:
+      name += "fp32";
+      break;
+    case ValueCoding::kFloat16:
+      name += "fp16";
+      break;
+    case ValueCoding::kInt8PerChannel:
+      name += "int8";
+      break;
+    case ValueCoding::kCodebook:
+      name += "kmeans" + std::to_string(codebook_bits);
+      break;
+  }
+  if (any_huffman) name += "+huffman";
+  return name;
+}
+
+Result<DecodedTensor> DecodeCompressedTensor(const uint8_t* data, size_t size, const Shape& shape) {
+  uint64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return Bad("compressed tensor with an unknown dimension");
+    if (d > 0 && n > static_cast<uint64_t>(kMaxElements) / static_cast<uint64_t>(d))
+      return Bad("tensor is too large");
+    n *= static_cast<uint64_t>(d);
+  }
+  if (n > MaxDecodedElements(size)) {
+    return Bad("shape " + ShapeToString(shape) + " has more elements than a " + std::to_string(size) +
+               "-byte compressed payload can describe");
+  }
+  Cursor c(data, size);
+  uint8_t coding_tag = 0, flags = 0;
+  uint16_t reserved = 0;
+  if (!c.Read(&coding_tag) || !c.Read(&flags) || !c.Read(&reserved))
+    return Bad("truncated compressed tensor header");
+  if (coding_tag < 1 || coding_tag > 4) return Bad("unknown value coding " + std::to_string(coding_tag));
+  const ValueCoding coding = static_cast<ValueCoding>(coding_tag);
+  if ((flags & ~kCompressedFlagSparse) != 0 || reserved != 0)
+    return Bad("unknown flags in compressed tensor header");
+  const bool sparse = (flags & kCompressedFlagSparse) != 0;
+
+  uint64_t count = n;
+  bool any_huffman = false;
+  GapWalker gaps;
+  if (sparse) {
+    if (!c.Read(&count)) return Bad("truncated sparse header");
+    if (count > n) return Bad("more stored values than elements");
+    KINGLET_RETURN_IF_ERROR(gaps.Open(c, n, count));
+    any_huffman = gaps.huffman();
+  }
+  DecodedTensor out;
+  out.tensor = Tensor(DataType::kFloat32, shape);  // zero-filled: the unstored elements
+  float* dst = out.tensor.data<float>();
+  uint64_t next = 0;
+  // Where the next value goes; false if the gap stream has no position left for it.
+  auto position = [&](uint64_t* p) -> bool {
+    if (sparse) return gaps.Next(p);
+    if (next >= n) return false;
+    *p = next++;
+    return true;
+  };
+  int codebook_bits = 0;
+
+  switch (coding) {
+    case ValueCoding::kFloat32:
+    case ValueCoding::kFloat16: {
+      const size_t width = coding == ValueCoding::kFloat32 ? 4 : 2;
+      const uint8_t* p = c.Take(count * width);
+      if (p == nullptr) return Bad("truncated values");
+      for (uint64_t i = 0; i < count; ++i, p += width) {
+        uint64_t at = 0;
+        if (!position(&at)) return Bad("the gap stream ends before the values");
+        if (width == 4) {
+          std::memcpy(&dst[at], p, 4);
+        } else {
+          uint16_t h;
+          std::memcpy(&h, p, 2);
+          dst[at] = HalfToFloat(h);
+        }
+      }
+      break;
+    }
+    case ValueCoding::kInt8PerChannel: {
+      uint8_t axis = 0;
+      if (!c.Read(&axis)) return Bad("truncated int8 header");
+      if (axis >= shape.size()) return Bad("int8 channel axis " + std::to_string(axis) + " out of range");
+      const uint64_t channels = static_cast<uint64_t>(shape[axis]);
+      uint64_t inner = 1;
+      for (size_t i = axis + 1; i < shape.size(); ++i) inner *= static_cast<uint64_t>(shape[i]);
+      const uint8_t* scales = c.Take(channels * sizeof(float));
+      const uint8_t* zero_points = c.Take(channels);
+      if (scales == nullptr || zero_points == nullptr) return Bad("truncated int8 scales / zero points");
+      SymbolStream q;
+      KINGLET_RETURN_IF_ERROR(q.Open(c, 8, count, count, "int8"));
+      any_huffman |= q.huffman();
+      for (uint64_t i = 0; i < count; ++i) {
+        uint32_t symbol = 0;
+        uint64_t at = 0;
+        if (!q.Next(&symbol)) return Bad("bad code in the int8 stream");
+        if (!position(&at)) return Bad("the gap stream ends before the values");
+        const uint64_t ch = (at / inner) % channels;
+        float scale;
+        std::memcpy(&scale, scales + ch * sizeof(float), sizeof(float));
+        dst[at] =
+            DequantizeAffine(scale, static_cast<int8_t>(zero_points[ch]), static_cast<int32_t>(symbol) - 128);
+      }
+      KINGLET_RETURN_IF_ERROR(q.Finish());
+      break;
+    }
+    case ValueCoding::kCodebook: {
+      uint8_t bits = 0;
+      uint16_t centroid_count = 0;
+      if (!c.Read(&bits) || !c.Read(&centroid_count)) return Bad("truncated codebook header");
+      if (bits < 1 || bits > kMaxCodebookBits) return Bad("bad codebook index width " + std::to_string(bits));
+      if (centroid_count < 1 || centroid_count > (1u << bits)) return Bad("bad codebook size");
+      const uint8_t* centroids_bytes = c.Take(centroid_count * sizeof(float));
+      if (centroids_bytes == nullptr) return Bad("truncated codebook");
+      float centroids[1 << kMaxCodebookBits];
+      std::memcpy(centroids, centroids_bytes, centroid_count * sizeof(float));
+      SymbolStream indices;
+      KINGLET_RETURN_IF_ERROR(indices.Open(c, bits, count, count, "index"));
+      any_huffman |= indices.huffman();
+      for (uint64_t i = 0; i < count; ++i) {
+        uint32_t symbol = 0;
+        uint64_t at = 0;
+        if (!indices.Next(&symbol)) return Bad("bad code in the index stream");
+        if (symbol >= centroid_count) return Bad("codebook index out of range");
+        if (!position(&at)) return Bad("the gap stream ends before the values");
+        dst[at] = centroids[symbol];
+      }
+      KINGLET_RETURN_IF_ERROR(indices.Finish());
+      codebook_bits = bits;
+      break;
+    }
+  }
+  if (sparse) KINGLET_RETURN_IF_ERROR(gaps.Finish());
+  if (c.remaining() != 0) return Bad("trailing bytes after the compressed tensor");
+  out.encoding_name = CompressedEncodingName(coding, codebook_bits, sparse, any_huffman);
+  return out;
+}
+
+}  // namespace kinglet::format

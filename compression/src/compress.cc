@@ -31,6 +31,8 @@ namespace q = quantize;
 constexpr int64_t kPatchesPerLayer = 20000;
 // Layers this small are stored as float: their bytes do not matter, their accuracy may.
 constexpr int64_t kMinCompressibleWeights = 256;
+// Bound on the final refinement's full evaluations.
+constexpr int kMaxAscentTrials = 40;
 
 struct LayerStats {
   q::MatrixD h;
@@ -53,7 +55,8 @@ struct LayerOutcome {
 const std::vector<double>& SparsityGrid(Profile p) {
   static const std::vector<double> kLow = {0.0, 0.3, 0.5};
   static const std::vector<double> kMid = {0.0, 0.3, 0.5, 0.6, 0.7, 0.8};
-  static const std::vector<double> kHigh = {0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97};
+  static const std::vector<double> kHigh = {0.0,  0.3,  0.5,  0.6,  0.7,  0.8,  0.85, 0.88,
+                                            0.9,  0.92, 0.94, 0.95, 0.96, 0.97, 0.98};
   return p == Profile::kLow ? kLow : p == Profile::kMid ? kMid : kHigh;
 }
 
@@ -189,6 +192,7 @@ class AccuracyGuard {
   }
 
   double baseline() const { return has_labels_ ? full_baseline_ : 1.0; }
+  bool search_is_full() const { return search_inputs_.shape()[0] == inputs_.shape()[0]; }
   double last_accuracy() const { return last_accuracy_; }
   bool has_labels() const { return has_labels_; }
 
@@ -375,6 +379,8 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
     }
     return true;
   };
+  // A subset's measurement is noisier than the full set's: leave it a margin.
+  const double search_budget = options.max_drop_pp * (guard.search_is_full() ? 1.0 : 0.8);
   ir::Graph chosen;
   std::map<int32_t, CompressedTensor> stored;
   for (int round = 0;; ++round) {
@@ -383,8 +389,11 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
     stored.clear();
     KINGLET_ASSIGN_OR_RETURN(chosen, ApplyChoices(graph, layers, stats, choices, &stored));
     KINGLET_ASSIGN_OR_RETURN(double drop, guard.Drop(chosen, false));
-    if (drop <= options.max_drop_pp * 0.8) {
-      KINGLET_ASSIGN_OR_RETURN(double full_drop, guard.Drop(chosen, true));
+    if (drop <= search_budget) {
+      double full_drop = drop;
+      if (!guard.search_is_full()) {
+        KINGLET_ASSIGN_OR_RETURN(full_drop, guard.Drop(chosen, true));
+      }
       if (full_drop <= options.max_drop_pp) {
         report.drop_pp = full_drop;
         report.accuracy_after = guard.last_accuracy();
@@ -400,6 +409,51 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
       report.met_budget = full_drop <= options.max_drop_pp;
       if (!report.met_budget) report.note = "even the uncompressed model misses the budget";
       break;
+    }
+  }
+
+  // 3. Ascent: per-layer scans leave slack once the layers are combined; spend it one step at
+  //    a time, largest layers first, keeping a step only if the whole model still fits.
+  if (report.met_budget) {
+    std::vector<size_t> order(layers.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return layers[a].rows * layers[a].cols > layers[b].rows * layers[b].cols;
+    });
+    int trials = 0;
+    for (bool improved = true; improved && trials < kMaxAscentTrials;) {
+      improved = false;
+      for (size_t i : order) {
+        if (layers[i].rows * layers[i].cols < kMinCompressibleWeights) continue;
+        // Two kinds of step: prune more, or fewer bits.
+        for (int kind = 0; kind < 2 && trials < kMaxAscentTrials; ++kind) {
+          const size_t saved_s = sparsity_level[i], saved_b = bits_level[i];
+          if (kind == 0 && sparsity_level[i] + 1 < sparsities.size()) {
+            ++sparsity_level[i];
+          } else if (kind == 1 && bits_level[i] > 0) {
+            --bits_level[i];
+          } else {
+            continue;
+          }
+          progress("refine", double(++trials) / kMaxAscentTrials);
+          std::vector<LayerChoice> trial_choices(layers.size());
+          for (size_t k = 0; k < layers.size(); ++k) trial_choices[k] = choice_of(k);
+          std::map<int32_t, CompressedTensor> trial_stored;
+          KINGLET_ASSIGN_OR_RETURN(ir::Graph trial, ApplyChoices(graph, layers, stats, trial_choices, &trial_stored));
+          KINGLET_ASSIGN_OR_RETURN(double full_drop, guard.Drop(trial, true));
+          if (full_drop <= options.max_drop_pp) {
+            chosen = std::move(trial);
+            stored = std::move(trial_stored);
+            choices = trial_choices;
+            report.drop_pp = full_drop;
+            report.accuracy_after = guard.last_accuracy();
+            improved = true;
+          } else {
+            sparsity_level[i] = saved_s;
+            bits_level[i] = saved_b;
+          }
+        }
+      }
     }
   }
 

@@ -7,13 +7,17 @@ need to change, then commit tests/fixtures/):
     /usr/bin/python3 tools/make_fixtures.py              # writes tests/fixtures/
     /usr/bin/python3 tools/make_fixtures.py --out DIR    # write somewhere else
     /usr/bin/python3 tools/make_fixtures.py --threads 2  # see "Determinism" below
+    /usr/bin/python3 tools/make_fixtures.py --only firenet   # only firenet.* + its entry in
+                                                             # fashion_mnist_accuracy.json
 
 Needs Debian's python3-torch (1.13), python3-torchvision (0.14), python3-onnx and
 python3-numpy, plus the dataset-fashion-mnist package.  The first ``python3`` on PATH may
 not see Debian's packages, hence /usr/bin/python3.  No network access is needed.
 
-Runtime: about 5-6 minutes on a 2-core box that is busy compiling (LeNet-300-100 training
-~1.3 min, LeNet-5 ~3 min, everything else < 20 s); less on an idle machine.
+Runtime: about 10 minutes on a 2-core box that is busy compiling (LeNet-300-100 training
+~1.3 min, LeNet-5 ~3 min, firenet ~4.5 min, everything else < 20 s); less on an idle
+machine.  ``--only firenet`` takes ~4.5 min and leaves every other file untouched (the
+other entries of fashion_mnist_accuracy.json are read and rewritten unchanged).
 
 What it makes (float tensors are float32, saved with numpy.save):
 
@@ -23,17 +27,20 @@ What it makes (float tensors are float32, saved with numpy.save):
                                 Fashion-MNIST training images; input [N,1,28,28], dynamic N
   lenet5.onnx                   Caffe-style LeNet-5 (conv20@5x5, maxpool2, conv50@5x5,
                                 maxpool2, fc500, relu, fc10), trained likewise
-  lenet{300,5}.input.npy        first 8 test images [8,1,28,28]
-  lenet{300,5}.output.npy       PyTorch logits [8,10]
+  firenet.onnx                  SqueezeNet-style CNN with fire modules and BatchNorm (see
+                                FireNet), 61,482 params, trained likewise; input [N,1,28,28]
+  {lenet300,lenet5,firenet}.input.npy    first 8 test images [8,1,28,28]
+  {lenet300,lenet5,firenet}.output.npy   PyTorch logits [8,10]
   squeezenet1_1.onnx            torchvision squeezenet1_1(weights=None), torch.manual_seed(0)
                                 init, eval mode, fixed input [1,3,224,224]
   squeezenet1_1.{input,output}.npy   randn [1,3,224,224] (seed 0) / logits [1,1000]
   lstm_classifier.onnx          2-layer LSTM(8->32) batch_first, last step -> Linear(32->5)
   gru_classifier.onnx           1-layer bidirectional GRU(8->32), last step -> Linear(64->5)
   {lstm,gru}_classifier.{input,output}.npy   randn [4,16,8] / logits [4,5]
-  fashion_mnist_accuracy.json   top-1 accuracy and exact correct count of both LeNets on the
-                                full 10,000-image test set, as PyTorch (eval mode) computes it,
-                                plus top-1/top-2 logit-gap statistics (near-ties)
+  fashion_mnist_accuracy.json   top-1 accuracy and exact correct count of the trained models
+                                (lenet300, lenet5, firenet) on the full 10,000-image test
+                                set, as PyTorch (eval mode) computes it, plus top-1/top-2
+                                logit-gap statistics (near-ties)
 
 Fashion-MNIST preprocessing is exactly ``x = float32(byte) / 255.0f`` (the division is done
 in float32, no mean/std normalisation), so C++ code can rebuild the inputs bit-exactly from
@@ -93,10 +100,17 @@ GlobalMaxPool Add Sub Mul Div Concat Split Slice Reshape Flatten Transpose Squee
 Pad Gather Identity Dropout ReduceMean LSTM GRU RNN
 """.split())
 
+# firenet must stay inside this smaller, shape-op-free set (no Shape/Gather chains).
+FIRENET_OPS = set("""
+Conv Gemm MatMul BatchNormalization Relu MaxPool AveragePool GlobalAveragePool GlobalMaxPool
+Add Concat Flatten Reshape Identity Dropout Softmax
+""".split())
+
 # Training recipe: Adam, batch 128, per-step cosine decay of the learning rate to 0.
 BATCH = 128
-LR = {"lenet300": 1e-3, "lenet5": 2e-3}
-EPOCHS = {"lenet300": 8, "lenet5": 4}
+LR = {"lenet300": 1e-3, "lenet5": 2e-3, "firenet": 3e-3}
+EPOCHS = {"lenet300": 8, "lenet5": 4, "firenet": 3}
+SEED = {"lenet300": 1, "lenet5": 2, "firenet": 3}
 
 
 # --------------------------------------------------------------------------- data
@@ -194,6 +208,60 @@ class LeNet5(nn.Module):
         return fc(self.fc2, x)
 
 
+class Fire(nn.Module):
+    """SqueezeNet fire module with BatchNorm.
+
+    squeeze 1x1 conv -> BN -> ReLU, then expand 1x1 and expand 3x3 (pad 1) convs, Concat,
+    BN over the concatenated channels, ReLU.  The convs feeding a BN have no bias.  On
+    export (eval mode) PyTorch folds the squeeze BN into its Conv; the BN after the Concat
+    cannot be folded into a single Conv and stays a BatchNormalization node.
+    """
+
+    def __init__(self, cin, squeeze, expand):
+        super().__init__()
+        self.squeeze = nn.Conv2d(cin, squeeze, 1, bias=False)
+        self.squeeze_bn = nn.BatchNorm2d(squeeze)
+        self.expand1x1 = nn.Conv2d(squeeze, expand, 1, bias=False)
+        self.expand3x3 = nn.Conv2d(squeeze, expand, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(2 * expand)
+
+    def forward(self, x):
+        x = F.relu(self.squeeze_bn(self.squeeze(x)))
+        return F.relu(self.bn(torch.cat([self.expand1x1(x), self.expand3x3(x)], 1)))
+
+
+class FireNet(nn.Module):
+    """SqueezeNet-style CNN for 28x28 Fashion-MNIST ("firenet").
+
+    conv1 3x3@32 (pad 1, no bias) -> maxpool 2x2 -> BN -> ReLU            [32,14,14]
+    fire1 (squeeze 16, expand 32+32)                                      [64,14,14]
+    maxpool 3x3 stride 2 ceil_mode                                        [64,7,7]
+    fire2 (16, 32+32) -> fire3 (32, 64+64) -> fire4 (32, 64+64)           [128,7,7]
+    conv10 1x1@10 (bias) -> GlobalAveragePool -> flatten                  [10]
+    No ReLU after conv10 (torchvision's SqueezeNet has one; here logits may be negative).
+    The stem pools before BN/ReLU (cheaper to train at 14x14), so its BN stays a
+    BatchNormalization node after the MaxPool in the exported graph.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(32)
+        self.fire1 = Fire(32, 16, 32)
+        self.fire2 = Fire(64, 16, 32)
+        self.fire3 = Fire(64, 32, 64)
+        self.fire4 = Fire(128, 32, 64)
+        self.conv10 = nn.Conv2d(128, 10, 1)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(F.max_pool2d(self.conv1(x), 2)))
+        x = self.fire1(x)
+        x = F.max_pool2d(x, 3, 2, ceil_mode=True)
+        x = self.fire4(self.fire3(self.fire2(x)))
+        x = F.adaptive_avg_pool2d(self.conv10(x), 1)
+        return torch.flatten(x, 1)
+
+
 class RNNClassifier(nn.Module):
     """[N, T, F] batch_first sequence -> RNN -> output at the last time step -> Linear."""
 
@@ -223,6 +291,7 @@ def train(model, name, x_train, y_train, x_test, y_test, epochs, lr, seed):
     # choice only (flatten and the weights are logical), undone after training.
     model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
     xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train)
     n = xt.shape[0]
     steps = epochs * ((n + BATCH - 1) // BATCH)
@@ -240,7 +309,11 @@ def train(model, name, x_train, y_train, x_test, y_test, epochs, lr, seed):
             opt.step()
             sched.step()
             total += loss.item() * idx.numel()
-        # progress only (fast oneDNN path, train mode; these models have no dropout/BN)
+        # progress only (LeNets: fast oneDNN path, train mode -- they have no dropout/BN;
+        # models with BatchNorm are switched to eval mode so the running stats are used
+        # and not updated with test data; model.train() is called again each epoch)
+        if has_bn:
+            model.eval()
         with torch.no_grad():
             pred = torch.cat([model(torch.from_numpy(x_test[i:i + 1000])).argmax(1)
                               for i in range(0, len(x_test), 1000)]).numpy()
@@ -483,6 +556,12 @@ def run_onnx_numpy(model, x):
                 b"NOTSET", "NOTSET")
             outs = [_maxpool(ins[0], a["kernel_shape"], a.get("strides", [1, 1]),
                              a.get("pads", [0, 0, 0, 0]), a.get("ceil_mode", 0))]
+        elif op == "BatchNormalization":
+            assert len(node.output) == 1 and not a.get("training_mode", 0)
+            xb, sc, bb, mean, var = ins[:5]
+            shp = (1, -1) + (1,) * (xb.ndim - 2)
+            outs = [(xb - mean.reshape(shp)) / np.sqrt(var.reshape(shp) + a.get(
+                "epsilon", 1e-5)) * sc.reshape(shp) + bb.reshape(shp)]
         elif op == "GlobalAveragePool":
             outs = [ins[0].mean(axis=(2, 3), keepdims=True)]
         elif op == "Concat":
@@ -587,6 +666,46 @@ def margin_stats(logits):
             "num_top2_gap_below_1e-3": int((gap < 1e-3).sum())}
 
 
+# --------------------------------------------------------------------------- firenet
+
+def build_firenet(out, x_train, y_train, x_test, y_test, hists):
+    """Train + export the fire-module CNN; returns its fashion_mnist_accuracy.json entry."""
+    name = "firenet"
+    t0 = time.time()
+    torch.manual_seed(SEED[name])
+    model = FireNet()
+    log("training %s (%d params)" % (name, sum(p.numel() for p in model.parameters())))
+    train(model, name, x_train, y_train, x_test, y_test, EPOCHS[name], LR[name], SEED[name])
+    correct, logits = evaluate(model, x_test, y_test)
+    entry = {
+        "top1": round(correct / len(y_test), 6),
+        "correct": correct,
+        "total": int(len(y_test)),
+        "epochs": EPOCHS[name],
+        "lr": LR[name],
+    }
+    entry.update(margin_stats(logits))
+    log("  %s: test top-1 %d/%d = %.4f (PyTorch eval path; %.0fs incl. training)"
+        % (name, correct, len(y_test), correct / len(y_test), time.time() - t0))
+    y = save_ref(out, name, model, x_test[:8])
+    path = os.path.join(out, name + ".onnx")
+    hists[name] = export(model, torch.from_numpy(x_test[:2]), path, dynamic_batch=True)
+    bad = sorted(set(hists[name]) - FIRENET_OPS)
+    if bad:
+        raise SystemExit("ERROR: %s uses ops outside FIRENET_OPS: %s" % (path, bad))
+    for node in onnx.load(path).graph.node:  # BN must be in inference form (1 output)
+        if node.op_type == "BatchNormalization" and len(node.output) != 1:
+            raise SystemExit("ERROR: %s has a training-mode BatchNormalization" % path)
+    verify_onnx(path, model, x_test[:8], y, dynamic_batch=True)
+    return entry
+
+
+def write_accuracy(out, accuracy):
+    with open(os.path.join(out, "fashion_mnist_accuracy.json"), "w") as f:
+        json.dump(accuracy, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
 # --------------------------------------------------------------------------- main
 
 def main():
@@ -595,6 +714,10 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="torch intra-op threads (default 1; results are reproducible for a "
                          "fixed thread count, and 1 thread is fastest on a loaded 2-core box)")
+    ap.add_argument("--only", choices=["firenet"],
+                    help="build only this model: writes only its .onnx/.input.npy/"
+                         ".output.npy and replaces only its entry in an existing "
+                         "fashion_mnist_accuracy.json; no other file is touched")
     args = ap.parse_args()
     # torch.onnx chatter (shape-inference notes, "batch_size other than 1 with LSTM" -- the
     # latter is covered by verify_onnx() running a second batch size).
@@ -614,6 +737,21 @@ def main():
     x_test, y_test = load_split("t10k")
     log("Fashion-MNIST: train %s, test %s" % (x_train.shape, x_test.shape))
 
+    if args.only == "firenet":
+        hists = {}
+        acc_path = os.path.join(out, "fashion_mnist_accuracy.json")
+        with open(acc_path) as f:
+            accuracy = json.load(f)
+        accuracy["firenet"] = build_firenet(out, x_train, y_train, x_test, y_test, hists)
+        write_accuracy(out, accuracy)
+        log("\nop histogram:\n  %-16s %s" % ("firenet", hists["firenet"]))
+        log("\naccuracy: firenet %.4f (%d)"
+            % (accuracy["firenet"]["top1"], accuracy["firenet"]["correct"]))
+        for fn in ("firenet.onnx", "firenet.input.npy", "firenet.output.npy"):
+            log("  %10d  %s" % (os.path.getsize(os.path.join(out, fn)), fn))
+        log("done in %.1fs" % (time.time() - t_start))
+        return 0
+
     np.save(os.path.join(out, "fashion_sample.npy"), x_test[:16])
     np.save(os.path.join(out, "fashion_sample_labels.npy"), y_test[:16])
 
@@ -621,7 +759,8 @@ def main():
     accuracy = {}
 
     # ---- LeNets (trained) -------------------------------------------------
-    for name, cls, seed in (("lenet300", LeNet300, 1), ("lenet5", LeNet5, 2)):
+    for name, cls in (("lenet300", LeNet300), ("lenet5", LeNet5)):
+        seed = SEED[name]
         t0 = time.time()
         torch.manual_seed(seed)
         model = cls()
@@ -643,11 +782,12 @@ def main():
         hists[name] = export(model, torch.from_numpy(x_test[:2]), path, dynamic_batch=True)
         verify_onnx(path, model, x_test[:8], y, dynamic_batch=True)
 
+    # ---- firenet (trained; SqueezeNet-style fire modules + BatchNorm) ---------
+    accuracy["firenet"] = build_firenet(out, x_train, y_train, x_test, y_test, hists)
+
     accuracy["_preprocessing"] = "x = float32(byte) / 255.0f, no normalisation"
     accuracy["_data"] = DATA_DIR + "/t10k-{images-idx3,labels-idx1}-ubyte.gz"
-    with open(os.path.join(out, "fashion_mnist_accuracy.json"), "w") as f:
-        json.dump(accuracy, f, indent=2, sort_keys=True)
-        f.write("\n")
+    write_accuracy(out, accuracy)
 
     # ---- SqueezeNet 1.1 (random init) --------------------------------------
     torch.manual_seed(0)
@@ -676,9 +816,10 @@ def main():
     log("\nop histograms:")
     for name, h in hists.items():
         log("  %-16s %s" % (name, h))
-    log("\naccuracy: lenet300 %.4f (%d), lenet5 %.4f (%d)"
+    log("\naccuracy: lenet300 %.4f (%d), lenet5 %.4f (%d), firenet %.4f (%d)"
         % (accuracy["lenet300"]["top1"], accuracy["lenet300"]["correct"],
-           accuracy["lenet5"]["top1"], accuracy["lenet5"]["correct"]))
+           accuracy["lenet5"]["top1"], accuracy["lenet5"]["correct"],
+           accuracy["firenet"]["top1"], accuracy["firenet"]["correct"]))
     log("\nfiles in %s:" % out)
     total = 0
     for fn in sorted(os.listdir(out)):

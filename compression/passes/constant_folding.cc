@@ -3,7 +3,7 @@
 #include <utility>
 #include <vector>
 
-#include "passes/evaluate_node.h"
+#include "runtime/run_node.h"
 #include "passes/graph_edit.h"
 
 namespace kinglet::compression::passes {
@@ -43,7 +43,7 @@ Status FoldConstants(ir::Graph* graph, size_t max_output_bytes) {
       kept.push_back(std::move(node));
       continue;
     }
-    Result<std::vector<Tensor>> outputs = EvaluateNode(node, inputs, graph->opset, max_output_bytes);
+    Result<std::vector<Tensor>> outputs = runtime::RunNode(node, inputs, graph->opset, max_output_bytes);
     if (!outputs.ok()) {
       kept.push_back(std::move(node));
       continue;

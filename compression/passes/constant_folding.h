@@ -1,5 +1,5 @@
 // Evaluates, at compile time, every node whose inputs are all constants, with the engine's own
-// op (passes/evaluate_node.h); its outputs become constants and the node goes away.
+// op (passes/run_node.h); its outputs become constants and the node goes away.
 //
 // Nodes are visited in topological order, so a folded output is already a constant when its
 // readers are visited and one sweep reaches the fixed point. A node is left alone when the

@@ -179,11 +179,7 @@ bool FoldIntoGemm(ir::Graph* graph, const ConsumerMap& consumers, size_t n, cons
   ir::Node& updated = graph->nodes[n];
   if (updated.inputs.size() < 3) updated.inputs.resize(3, ir::kNoValue);
   updated.inputs[2] = c_value;
-  ir::Attribute beta;
-  beta.name = "beta";
-  beta.kind = ir::Attribute::Kind::kFloat;
-  beta.f = 1.0f;
-  updated.attrs.Set(beta);
+  updated.attrs.Set(ir::Attribute::Float("beta", 1.0f));
   return true;
 }
 

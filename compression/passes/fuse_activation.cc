@@ -9,22 +9,6 @@
 namespace kinglet::compression::passes {
 namespace {
 
-ir::Attribute FloatAttr(const std::string& name, float v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-
-ir::Attribute StringAttr(const std::string& name, const std::string& v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = v;
-  return a;
-}
-
 bool IsFusableLayer(const std::string& op_type) {
   return op_type == "Conv" || op_type == "ConvTranspose" || op_type == "Gemm" || op_type == "MatMul";
 }
@@ -46,12 +30,12 @@ bool ActivationAttributes(const ir::Graph& graph, const ir::Node& act, std::vect
   if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish") {
     if (act.inputs.size() != 1) return false;
   } else if (op == "LeakyRelu") {
-    attrs->push_back(FloatAttr("kinglet.activation_alpha", act.attrs.GetFloat("alpha", 0.01f)));
+    attrs->push_back(ir::Attribute::Float("kinglet.activation_alpha", act.attrs.GetFloat("alpha", 0.01f)));
   } else if (op == "Elu") {
-    attrs->push_back(FloatAttr("kinglet.activation_alpha", act.attrs.GetFloat("alpha", 1.0f)));
+    attrs->push_back(ir::Attribute::Float("kinglet.activation_alpha", act.attrs.GetFloat("alpha", 1.0f)));
   } else if (op == "HardSigmoid") {
-    attrs->push_back(FloatAttr("kinglet.activation_alpha", act.attrs.GetFloat("alpha", 0.2f)));
-    attrs->push_back(FloatAttr("kinglet.activation_beta", act.attrs.GetFloat("beta", 0.5f)));
+    attrs->push_back(ir::Attribute::Float("kinglet.activation_alpha", act.attrs.GetFloat("alpha", 0.2f)));
+    attrs->push_back(ir::Attribute::Float("kinglet.activation_beta", act.attrs.GetFloat("beta", 0.5f)));
   } else if (op == "Clip") {
     float lo = std::numeric_limits<float>::lowest();
     float hi = std::numeric_limits<float>::max();
@@ -63,12 +47,12 @@ bool ActivationAttributes(const ir::Graph& graph, const ir::Node& act, std::vect
       lo = act.attrs.GetFloat("min", lo);
       hi = act.attrs.GetFloat("max", hi);
     }
-    attrs->push_back(FloatAttr("kinglet.activation_min", lo));
-    attrs->push_back(FloatAttr("kinglet.activation_max", hi));
+    attrs->push_back(ir::Attribute::Float("kinglet.activation_min", lo));
+    attrs->push_back(ir::Attribute::Float("kinglet.activation_max", hi));
   } else {
     return false;
   }
-  attrs->push_back(StringAttr("kinglet.activation", op));
+  attrs->push_back(ir::Attribute::String("kinglet.activation", op));
   return true;
 }
 

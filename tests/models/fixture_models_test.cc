@@ -73,7 +73,7 @@ TEST_P(FixtureMatchesPyTorch, WithinOneInTenThousand) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureMatchesPyTorch,
                          ::testing::Values("lenet300", "lenet5", "squeezenet1_1", "lstm_classifier",
-                                           "gru_classifier"));
+                                           "gru_classifier", "firenet"));
 
 // Correct-prediction count PyTorch recorded for `model` in fashion_mnist_accuracy.json.
 int64_t PyTorchCorrect(const std::string& model) {
@@ -108,7 +108,7 @@ TEST_P(FashionMnistAccuracy, EqualsPyTorchToOneHundredthOfAPoint) {
   EXPECT_LE(std::llabs(result->correct - want), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(LeNets, FashionMnistAccuracy, ::testing::Values("lenet300", "lenet5"));
+INSTANTIATE_TEST_SUITE_P(FashionMnist, FashionMnistAccuracy, ::testing::Values("lenet300", "lenet5", "firenet"));
 
 }  // namespace
 }  // namespace kinglet

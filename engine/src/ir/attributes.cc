@@ -2,6 +2,46 @@
 
 namespace kinglet::ir {
 
+Attribute Attribute::Int(std::string name, int64_t v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Kind::kInt;
+  a.i = v;
+  return a;
+}
+
+Attribute Attribute::Float(std::string name, float v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Kind::kFloat;
+  a.f = v;
+  return a;
+}
+
+Attribute Attribute::String(std::string name, std::string v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Kind::kString;
+  a.s = std::move(v);
+  return a;
+}
+
+Attribute Attribute::Ints(std::string name, std::vector<int64_t> v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+
+Attribute Attribute::Floats(std::string name, std::vector<float> v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Kind::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+
 void Attributes::Set(Attribute attr) {
   for (auto& existing : attrs_) {
     if (existing.name == attr.name) {

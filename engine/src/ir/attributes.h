@@ -20,6 +20,12 @@ struct Attribute {
   std::vector<int64_t> ints;
   std::vector<float> floats;
   std::vector<std::string> strings;
+
+  static Attribute Int(std::string name, int64_t v);
+  static Attribute Float(std::string name, float v);
+  static Attribute String(std::string name, std::string v);
+  static Attribute Ints(std::string name, std::vector<int64_t> v);
+  static Attribute Floats(std::string name, std::vector<float> v);
 };
 
 class Attributes {

@@ -69,37 +69,13 @@ Tensor RandomTensor(Shape shape, std::mt19937& rng, float lo, float hi) {
   return t;
 }
 
-ir::Attribute IntAttr(const std::string& name, int64_t v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
+ir::Attribute IntAttr(const std::string& name, int64_t v) { return ir::Attribute::Int(name, v); }
 
-ir::Attribute FloatAttr(const std::string& name, float v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
+ir::Attribute FloatAttr(const std::string& name, float v) { return ir::Attribute::Float(name, v); }
 
-ir::Attribute IntsAttr(const std::string& name, std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
+ir::Attribute IntsAttr(const std::string& name, std::vector<int64_t> v) { return ir::Attribute::Ints(name, std::move(v)); }
 
-ir::Attribute StringAttr(const std::string& name, std::string v) {
-  ir::Attribute a;
-  a.name = name;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
+ir::Attribute StringAttr(const std::string& name, std::string v) { return ir::Attribute::String(name, std::move(v)); }
 
 int CountNodes(const ir::Graph& graph, const std::string& op_type) {
   int count = 0;

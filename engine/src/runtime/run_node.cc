@@ -1,14 +1,14 @@
-#include "passes/evaluate_node.h"
+#include "runtime/run_node.h"
 
 #include <memory>
 #include <string>
 
 #include "ops/op.h"
 
-namespace kinglet::compression::passes {
+namespace kinglet::runtime {
 
-Result<std::vector<Tensor>> EvaluateNode(const ir::Node& node, const std::vector<const Tensor*>& inputs,
-                                         int64_t opset, size_t max_output_bytes) {
+Result<std::vector<Tensor>> RunNode(const ir::Node& node, const std::vector<const Tensor*>& inputs, int64_t opset,
+                                    size_t max_output_bytes) {
   const std::string where =
       "node '" + node.name + "' (" + node.op_type + ", opset " + std::to_string(opset) + ")";
   if (inputs.size() != node.inputs.size()) {
@@ -76,4 +76,4 @@ Result<std::vector<Tensor>> EvaluateNode(const ir::Node& node, const std::vector
   return outputs;
 }
 
-}  // namespace kinglet::compression::passes
+}  // namespace kinglet::runtime

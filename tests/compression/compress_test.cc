@@ -72,6 +72,21 @@ TEST_F(CompressLeNet300, WithoutLabelsMeasuresAgreement) {
   EXPECT_GE(result->report.accuracy_after, 0.99);
 }
 
+TEST_F(CompressLeNet300, PlainInt8PeerIsAboutFourTimesSmaller) {
+  auto result = QuantizeInt8Only(kLeNet300, x_, y_);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const CompressReport& r = result->report;
+  EXPECT_GT(r.ratio(), 3.5);
+  EXPECT_LT(r.ratio(), 4.5);
+  EXPECT_LT(std::fabs(r.drop_pp), 1.0);
+  for (const LayerReport& l : r.layers) EXPECT_NE(l.encoding.find("int8"), std::string::npos) << l.encoding;
+  auto model = Model::LoadBuffer(result->kgl.data(), result->kgl.size());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto eval = EvaluateTop1(*model, x_, y_);
+  ASSERT_TRUE(eval.ok());
+  EXPECT_DOUBLE_EQ(eval->accuracy(), r.accuracy_after);
+}
+
 TEST_F(CompressLeNet300, BadDataIsAClearError) {
   CompressOptions options;
   Tensor wrong_shape(DataType::kFloat32, {10, 1, 14, 14});

@@ -67,4 +67,10 @@ struct CompressResult {
 Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval_inputs, const Tensor& eval_labels,
                                 const Tensor& calibration, const CompressOptions& options);
 
+// The plain-int8 peer: the same transforms, then every Conv/Gemm/MatMul weight linearly
+// quantized to int8 per output channel (symmetric), nothing else. Accuracy is measured like
+// Compress's; met_budget is left false (no budget applies).
+Result<CompressResult> QuantizeInt8Only(const std::string& onnx_path, const Tensor& eval_inputs,
+                                        const Tensor& eval_labels);
+
 }  // namespace kinglet::compression

@@ -3,6 +3,7 @@
 // read in Prepare, as they can when a session plans with concrete inputs.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,20 @@ namespace kinglet::testing {
 Result<std::vector<Tensor>> RunOp(const std::string& op_type, const ir::Attributes& attrs,
                                   const std::vector<Tensor>& inputs, size_t num_outputs,
                                   int64_t opset = 13);
+
+// A tensor of `dtype` and `shape` holding `values` (T must match dtype's C++ type).
+template <typename T>
+Tensor Make(DataType dtype, Shape shape, const std::vector<T>& values) {
+  Tensor t(dtype, std::move(shape));
+  std::copy(values.begin(), values.end(), t.data<T>());
+  return t;
+}
+
+// A tensor's elements as a vector, for EXPECT_EQ against expectations.
+template <typename T>
+std::vector<T> Values(const Tensor& t) {
+  return {t.data<T>(), t.data<T>() + t.element_count()};
+}
 
 // Attribute builders for terse tests.
 ir::Attribute IntAttr(const std::string& name, int64_t v);

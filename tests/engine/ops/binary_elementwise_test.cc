@@ -11,18 +11,10 @@ namespace kinglet {
 namespace {
 
 using testing::Attrs;
+using testing::Make;
 using testing::RunOp;
+using testing::Values;
 
-template <typename T>
-Tensor Make(DataType dtype, Shape shape, const std::vector<T>& values) {
-  Tensor t(dtype, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<T>());
-  return t;
-}
-template <typename T>
-std::vector<T> Values(const Tensor& t) {
-  return {t.data<T>(), t.data<T>() + t.element_count()};
-}
 
 Result<std::vector<Tensor>> RunBinary(const char* op, const Tensor& a, const Tensor& b) {
   return RunOp(op, Attrs({}), {a, b}, 1, /*opset=*/14);

@@ -9,18 +9,10 @@ namespace {
 
 using testing::Attrs;
 using testing::IntAttr;
+using testing::Make;
 using testing::RunOp;
+using testing::Values;
 
-template <typename T>
-Tensor Make(DataType dtype, Shape shape, const std::vector<T>& values) {
-  Tensor t(dtype, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<T>());
-  return t;
-}
-template <typename T>
-std::vector<T> Values(const Tensor& t) {
-  return {t.data<T>(), t.data<T>() + t.element_count()};
-}
 
 TEST(ConcatTest, InnerAxisInterleavesRows) {
   auto r = RunOp("Concat", Attrs({IntAttr("axis", 1)}),

@@ -11,14 +11,10 @@ namespace {
 using testing::Attrs;
 using testing::IntAttr;
 using testing::IntsAttr;
+using testing::Make;
 using testing::RunOp;
+using testing::Values;
 
-template <typename T>
-Tensor Make(DataType dtype, Shape shape, const std::vector<T>& values) {
-  Tensor t(dtype, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<T>());
-  return t;
-}
 Tensor Ints(std::vector<int64_t> v) {
   const int64_t n = static_cast<int64_t>(v.size());
   return Tensor::FromInt64s({n}, v);

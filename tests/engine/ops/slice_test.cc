@@ -10,21 +10,13 @@ namespace {
 
 using testing::Attrs;
 using testing::IntsAttr;
+using testing::Make;
 using testing::RunOp;
+using testing::Values;
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 
-template <typename T>
-Tensor Make(DataType dtype, Shape shape, const std::vector<T>& values) {
-  Tensor t(dtype, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<T>());
-  return t;
-}
-template <typename T>
-std::vector<T> Values(const Tensor& t) {
-  return {t.data<T>(), t.data<T>() + t.element_count()};
-}
 Tensor Ints(std::vector<int64_t> v) {
   const int64_t n = static_cast<int64_t>(v.size());
   return Tensor::FromInt64s({n}, v);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "kinglet/session.h"
 
@@ -41,31 +42,58 @@ Result<EvalResult> RunRows(const std::shared_ptr<const Model>& model, const Tens
     return Status::InvalidArgument("the model's batch dimension is fixed at " + std::to_string(batch) +
                                    "; evaluation needs batch 1 or a free batch");
   }
-  KINGLET_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Create(model, SessionOptions{threads}));
   const int64_t row_elems = ElementCount(row_shape);
+  // Rows are independent: split them into one contiguous range per worker, each with its own
+  // session (sessions are not shared between threads; the model is).
+  const int64_t hardware = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  const int64_t workers = std::min<int64_t>(threads <= 0 ? hardware : threads, (n + batch - 1) / batch);
+  std::vector<std::vector<int64_t>> predictions(workers);
+  std::vector<std::vector<float>> scores(workers);
+  std::vector<Status> status(workers, Status::Ok());
+  std::vector<int64_t> classes(workers, 0);
+  auto work = [&](int64_t w) {
+    const int64_t begin = n * w / workers, end = n * (w + 1) / workers;
+    auto session = Session::Create(model, SessionOptions{1});
+    if (!session.ok()) {
+      status[w] = session.status();
+      return;
+    }
+    std::vector<NamedTensor> outputs;
+    for (int64_t start = begin; start < end; start += batch) {
+      const int64_t rows = std::min(batch, end - start);
+      Shape shape = row_shape;
+      shape.insert(shape.begin(), rows);
+      std::vector<NamedTensor> in = {
+          {spec.name, Tensor::View(DataType::kFloat32, shape,
+                                   const_cast<float*>(inputs.data<float>()) + start * row_elems)}};
+      status[w] = (*session)->Run(in, &outputs);
+      if (!status[w].ok()) return;
+      const Tensor& out = outputs.at(0).tensor;
+      if (out.dtype() != DataType::kFloat32 || out.shape().empty() || out.shape()[0] != rows) {
+        status[w] = Status::InvalidArgument("the model's first output " + ShapeToString(out.shape()) +
+                                            " is not [batch, classes] float32 scores");
+        return;
+      }
+      classes[w] = out.element_count() / rows;
+      scores[w].insert(scores[w].end(), out.data<float>(), out.data<float>() + rows * classes[w]);
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* row = out.data<float>() + r * classes[w];
+        predictions[w].push_back(std::max_element(row, row + classes[w]) - row);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int64_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : pool) t.join();
   EvalResult result;
   result.examples = n;
+  result.classes = classes[0];
   result.predictions.reserve(n);
-  std::vector<NamedTensor> outputs;
-  for (int64_t start = 0; start < n; start += batch) {
-    const int64_t rows = std::min(batch, n - start);
-    Shape shape = row_shape;
-    shape.insert(shape.begin(), rows);
-    std::vector<NamedTensor> in = {
-        {spec.name, Tensor::View(DataType::kFloat32, shape,
-                                 const_cast<float*>(inputs.data<float>()) + start * row_elems)}};
-    KINGLET_RETURN_IF_ERROR(session->Run(in, &outputs));
-    const Tensor& out = outputs.at(0).tensor;
-    if (out.dtype() != DataType::kFloat32 || out.shape().empty() || out.shape()[0] != rows) {
-      return Status::InvalidArgument("the model's first output " + ShapeToString(out.shape()) +
-                                     " is not [batch, classes] float32 scores");
-    }
-    const int64_t classes = out.element_count() / rows;
-    result.classes = classes;
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* row = out.data<float>() + r * classes;
-      result.predictions.push_back(std::max_element(row, row + classes) - row);
-    }
+  for (int64_t w = 0; w < workers; ++w) {
+    KINGLET_RETURN_IF_ERROR(status[w]);
+    result.predictions.insert(result.predictions.end(), predictions[w].begin(), predictions[w].end());
+    result.scores.insert(result.scores.end(), scores[w].begin(), scores[w].end());
   }
   return result;
 }

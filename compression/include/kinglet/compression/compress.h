@@ -23,10 +23,13 @@ Result<Profile> ParseProfile(const std::string& name);
 struct CompressOptions {
   double max_drop_pp = 0.5;  // allowed top-1 drop in percentage points (labels) or disagreement
   Profile profile = Profile::kHigh;
-  // Rows of the evaluation set used while searching; the final check uses every row.
-  int64_t search_rows = 10000;
+  // Rows of the evaluation set that rank each layer's settings; every budget decision and the
+  // final check use every row.
+  int64_t search_rows = 2000;
   // Calibration rows (inputs) used to build layer statistics.
   int64_t calibration_rows = 4096;
+  // Evaluation workers (0 = one per hardware thread).
+  int threads = 0;
   // Called with a stage name and progress in [0, 1]; may be empty.
   std::function<void(const std::string& stage, double fraction)> progress;
 };

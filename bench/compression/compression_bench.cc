@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     if (!r.met_budget) std::printf("%-10s xqueeze missed the budget: %s\n", name.c_str(), r.note.c_str());
     char line[256];
-    std::snprintf(line, sizeof line, "%s: xqueeze took %.0f s\n  %-24s %9s %9s %5s  %-26s %9s\n", name.c_str(),
-                  seconds, "layer", "params", "sparsity", "bits", "encoding", "bytes");
+    std::snprintf(line, sizeof line, "%s: xqueeze took %.0f s; neuron pruning removed %lld channels (%lld weights)\n  %-24s %9s %9s %5s  %-26s %9s\n", name.c_str(),
+                  seconds, static_cast<long long>(r.channels_removed), static_cast<long long>(r.parameters_removed),
+                  "layer", "params", "sparsity", "bits", "encoding", "bytes");
     details += line;
     for (const auto& l : r.layers) {
       std::snprintf(line, sizeof line, "  %-24s %9lld %8.1f%% %5d  %-26s %9zu\n", l.name.c_str(),

@@ -15,6 +15,7 @@
 #include "kinglet/model.h"
 #include "layer_view.h"
 #include "tradeoff.h"
+#include "passes/neuron_pruning.h"
 #include "passes/pipeline.h"
 #include "quantize/bias_correction.h"
 #include "quantize/error_feedback_quantize.h"
@@ -64,6 +65,9 @@ const std::vector<double>& SparsityGrid(Profile p) {
                                             0.9,  0.92, 0.94, 0.95, 0.96, 0.97, 0.98};
   return p == Profile::kLow ? kLow : p == Profile::kMid ? kMid : kHigh;
 }
+
+// The share of --max-drop neuron pruning may spend before synapse pruning and quantization.
+double NeuronBudgetShare(Profile p) { return p == Profile::kLow ? 0.0 : p == Profile::kMid ? 0.1 : 0.2; }
 
 const std::vector<int>& BitsGrid(Profile p) {  // tried from the smallest up
   static const std::vector<int> kLow = {8};
@@ -378,6 +382,73 @@ Status CheckData(const ir::Graph& graph, const Tensor& x, const Tensor& y, const
   return Status::Ok();
 }
 
+// Biases and the other float constants the search leaves dense go to half precision when the
+// whole model still fits (it nearly always does: fp16 keeps 11 significant bits). In a 30 KB
+// LeNet-300-100 artifact the biases alone are 1.6 KB.
+Status HalveRemainingConstants(AccuracyGuard* guard, double max_drop_pp, ir::Graph* graph,
+                               std::map<int32_t, CompressedTensor>* stored, Measurement* measurement) {
+  constexpr int64_t kMinElements = 16;  // below this the encoding's own header eats the saving
+  ir::Graph trial = *graph;
+  std::map<int32_t, CompressedTensor> halves;
+  for (const auto& [value, tensor] : graph->constants) {
+    if (stored->count(value) || tensor.dtype() != DataType::kFloat32 || tensor.element_count() < kMinElements) continue;
+    CompressedTensor half;
+    half.shape = tensor.shape();
+    half.coding = ValueCoding::kFloat16;
+    half.values.assign(tensor.data<float>(), tensor.data<float>() + tensor.element_count());
+    trial.constants[value] = DecodeToDense(half);
+    halves[value] = std::move(half);
+  }
+  if (halves.empty()) return Status::Ok();
+  KINGLET_ASSIGN_OR_RETURN(Measurement m, guard->Measure(trial, /*full=*/true));
+  if (m.drop_pp > max_drop_pp) return Status::Ok();
+  *graph = std::move(trial);
+  stored->insert(halves.begin(), halves.end());
+  *measurement = m;
+  return Status::Ok();
+}
+
+// 0. Neuron pruning: whole channels of each prunable producer, least salient first
+//    (passes/neuron_pruning.h), as far as a share of the budget allows on every evaluation row;
+//    producers are taken one after another on the already pruned graph. The rest of the budget
+//    is left to synapse pruning and quantization, which compensate their error and so buy more
+//    bytes per point of accuracy; channels are taken first because the pruned model also runs
+//    faster, and channels that are never active cost nothing.
+Status PruneChannels(const Tensor& calibration, double budget_pp, AccuracyGuard* guard, ir::Graph* graph,
+                     CompressReport* report) {
+  static const double kFractions[] = {0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5};
+  const std::vector<int32_t> producers = passes::CandidatePrunableProducers(*graph);
+  if (producers.empty()) return Status::Ok();
+  std::vector<int32_t> probes;
+  for (int32_t p : producers) {
+    KINGLET_ASSIGN_OR_RETURN(int32_t probe, passes::SaliencyProbeValue(*graph, p));
+    probes.push_back(probe);
+  }
+  KINGLET_ASSIGN_OR_RETURN(std::vector<Tensor> captured, CaptureValues(*graph, calibration, probes));
+  KINGLET_ASSIGN_OR_RETURN(auto saliency, passes::ChannelSaliency(*graph, producers, captured));
+  for (int32_t p : producers) {
+    const std::map<int32_t, std::vector<float>> one = {{p, saliency.at(p)}};
+    ir::Graph best;
+    passes::NeuronPruneReport best_report;
+    for (double fraction : kFractions) {
+      KINGLET_ASSIGN_OR_RETURN(auto removals, passes::SelectChannelsToRemove(one, fraction));
+      if (removals.empty()) continue;
+      ir::Graph trial = *graph;
+      auto pruned = passes::PruneNeurons(&trial, removals);
+      if (!pruned.ok()) break;  // e.g. a shape the surgery cannot follow: leave this producer whole
+      KINGLET_ASSIGN_OR_RETURN(Measurement m, guard->Measure(trial, /*full=*/true));
+      if (m.drop_pp > budget_pp) break;
+      best = std::move(trial);
+      best_report = *pruned;
+    }
+    if (best_report.channels_removed == 0) continue;
+    *graph = std::move(best);
+    report->channels_removed += best_report.channels_removed;
+    report->parameters_removed += best_report.parameters_before - best_report.parameters_after;
+  }
+  return Status::Ok();
+}
+
 std::vector<LayerChoice> ChoicesOf(const std::vector<Frontier>& frontiers, const std::vector<size_t>& config) {
   std::vector<LayerChoice> choices;
   for (size_t i = 0; i < frontiers.size(); ++i) {
@@ -399,6 +470,8 @@ Result<std::vector<Frontier>> ScanLayers(const ir::Graph& graph, const std::vect
   const std::vector<double>& sparsities = SparsityGrid(options.profile);
   const std::vector<int>& bit_grid = BitsGrid(options.profile);
   std::vector<Frontier> frontiers(layers.size());
+  // Damage is measured from the graph the scan starts from (channels may already be pruned).
+  KINGLET_ASSIGN_OR_RETURN(Measurement start, guard->Measure(graph, /*full=*/false));
   for (size_t i = 0; i < layers.size(); ++i) {
     progress("sensitivity", double(i) / layers.size());
     const int64_t weights = layers[i].rows * layers[i].cols;
@@ -412,7 +485,7 @@ Result<std::vector<Frontier>> ScanLayers(const ir::Graph& graph, const std::vect
         KINGLET_ASSIGN_OR_RETURN(Measurement m, guard->Measure(g, /*full=*/false));
         if (m.drop_pp > hopeless_pp) break;
         KINGLET_ASSIGN_OR_RETURN(const LayerOutcome* out, cache->Get(i, trial[i]));
-        all.push_back({trial[i].sparsity, trial[i].bits, out->bytes, m.divergence});
+        all.push_back({trial[i].sparsity, trial[i].bits, out->bytes, std::max(0.0, m.divergence - start.divergence)});
         any = true;
       }
       if (!any) break;
@@ -461,10 +534,14 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
   report.has_labels = guard.has_labels();
   report.accuracy_before = guard.baseline();
 
-  const std::vector<LayerView> layers = FindLayers(graph);
   Shape calib_shape = calibration.shape();
   calib_shape[0] = std::min(calib_shape[0], options.calibration_rows);
   const Tensor calib = Tensor::View(DataType::kFloat32, calib_shape, const_cast<void*>(calibration.raw_data()));
+  progress("neurons", 0);
+  KINGLET_RETURN_IF_ERROR(PruneChannels(calib, options.max_drop_pp * NeuronBudgetShare(options.profile), &guard,
+                                        &graph, &report));
+
+  const std::vector<LayerView> layers = FindLayers(graph);
   progress("calibrate", 0);
   KINGLET_ASSIGN_OR_RETURN(std::vector<LayerStats> stats, CollectStats(graph, layers, calib));
 
@@ -537,6 +614,11 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
   report.drop_pp = final_m.drop_pp;
   report.accuracy_after = final_m.accuracy;
   report.met_budget = final_m.drop_pp <= options.max_drop_pp;
+  if (report.met_budget) {
+    KINGLET_RETURN_IF_ERROR(HalveRemainingConstants(&guard, options.max_drop_pp, &chosen, &stored, &final_m));
+    report.drop_pp = final_m.drop_pp;
+    report.accuracy_after = final_m.accuracy;
+  }
   if (best.empty()) {
     report.note = report.met_budget ? "no compressed setting fits the budget; the artifact is uncompressed"
                                     : "even the uncompressed model misses the budget";

@@ -142,7 +142,8 @@ Status CheckEncoded(const ir::Graph& g, int32_t index, const EncodedConstant& e)
   return Status::Ok();
 }
 
-// Fills the constants table and the payload section together: each payload starts aligned.
+// Fills the constants table and the payload section together: each dense payload starts
+// aligned; compressed ones (decoded at load) are packed.
 Status ConstantSections(const ir::Graph& g, const std::map<int32_t, EncodedConstant>& encoded,
                         std::string* table, std::string* payload) {
   for (const auto& [index, e] : encoded) {
@@ -155,9 +156,9 @@ Status ConstantSections(const ir::Graph& g, const std::map<int32_t, EncodedConst
   ByteWriter t, p;
   t.Put<uint32_t>(static_cast<uint32_t>(g.constants.size()));
   for (const auto& [index, tensor] : g.constants) {
-    p.PadTo(kPayloadAlignment);
-    const uint64_t offset = p.bytes().size();
     auto e = encoded.find(index);
+    if (e == encoded.end()) p.PadTo(kPayloadAlignment);  // dense payloads are used in place
+    const uint64_t offset = p.bytes().size();
     ir::Encoding encoding = ir::Encoding::kDenseRaw;
     uint64_t size = tensor.byte_size();
     if (e == encoded.end()) {

@@ -32,6 +32,10 @@ void PrintReport(const compression::CompressReport& r) {
               << std::setw(9) << 100 * l.sparsity << "%" << std::setw(6) << l.bits << "  " << std::left
               << std::setw(26) << l.encoding << std::right << std::setw(8) << l.stored_bytes << "\n";
   }
+  if (r.channels_removed > 0) {
+    std::cout << "neuron pruning: " << r.channels_removed << " neurons/channels removed with " << r.parameters_removed
+              << " weights\n";
+  }
   const char* metric = r.has_labels ? "top-1 accuracy" : "agreement with the original";
   std::cout << "\nsize: " << r.onnx_bytes << " B (ONNX) -> " << r.compressed_bytes << " B, ratio " << r.ratio()
             << "x (dense .kgl " << r.dense_kgl_bytes << " B)\n"

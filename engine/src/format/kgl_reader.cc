@@ -156,8 +156,12 @@ Status ReadConstantsSection(ByteReader r, const uint8_t* payload, uint64_t paylo
       if (d < 0) return Corrupt("constant '" + value.name + "' has an unknown dimension");
     }
     if (g->constants.count(index)) return Corrupt("constant '" + value.name + "' stored twice");
-    if (offset > payload_size || size > payload_size - offset || offset % kPayloadAlignment != 0) {
+    if (offset > payload_size || size > payload_size - offset) {
       return Corrupt("payload of constant '" + value.name + "' is out of bounds");
+    }
+    // Dense payloads are used in place, so they must be aligned; compressed ones are decoded.
+    if (encoding == static_cast<uint8_t>(ir::Encoding::kDenseRaw) && offset % kPayloadAlignment != 0) {
+      return Corrupt("payload of constant '" + value.name + "' is misaligned");
     }
     switch (static_cast<ir::Encoding>(encoding)) {
       case ir::Encoding::kDenseRaw: {

@@ -54,6 +54,8 @@ struct CompressReport {
   double drop_pp = 0;           // (before - after) * 100, measured on every evaluation row
   bool met_budget = false;      // drop_pp <= max_drop_pp; false means: best found, budget missed
   std::string note;             // why the budget was missed, if it was
+  int64_t channels_removed = 0;    // whole neurons / conv channels removed by neuron pruning
+  int64_t parameters_removed = 0;  // weights that went with them
   std::vector<LayerReport> layers;
   double ratio() const { return compressed_bytes ? double(onnx_bytes) / compressed_bytes : 0; }
 };

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   }
   std::printf("max drop %.2f pp; evaluation 10,000 Fashion-MNIST test images; calibration %lld training images\n\n",
               max_drop, static_cast<long long>(calib_rows));
-  std::printf("%-10s %-10s %10s %8s %9s %9s\n", "model", "method", "bytes", "ratio", "acc", "drop pp");
+  std::printf("%-10s %-10s %10s %9s %9s %9s\n", "model", "method", "bytes", "ratio", "acc", "drop pp");
   std::string details;
   for (const std::string& name : models) {
     const std::string path = std::string(KINGLET_FIXTURES_DIR) + "/" + name + ".onnx";
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     const auto& r = xq->report;
     const double before = 100 * r.accuracy_before;
     auto row = [&](const char* method, size_t bytes, double acc) {
-      std::printf("%-10s %-10s %10zu %7.1fx %8.2f%% %9.2f\n", name.c_str(), method, bytes,
+      std::printf("%-10s %-10s %10zu %8.2fx %8.2f%% %9.2f\n", name.c_str(), method, bytes,
                   double(onnx.size()) / bytes, acc, before - acc);
     };
     row("onnx fp32", onnx.size(), before);
@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
                     static_cast<long long>(l.parameters), 100 * l.sparsity, l.bits, l.encoding.c_str(),
                     l.stored_bytes);
       details += line;
+      for (const std::string& stream : l.streams) details += "    " + stream + "\n";
     }
   }
   std::printf("\n%s", details.c_str());

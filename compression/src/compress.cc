@@ -641,6 +641,10 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
     auto it = encoded.find(layers[i].weight);
     l.encoding = it == encoded.end() ? "dense" : it->second.name;
     l.stored_bytes = it == encoded.end() ? graph.constants.at(layers[i].weight).byte_size() : it->second.payload.size();
+    auto s = stored.find(layers[i].weight);
+    if (s != stored.end()) {
+      for (const NamedStreamReport& r : ReportStreams(s->second)) l.streams.push_back(r.stream + ": " + r.report.ToString());
+    }
     report.layers.push_back(l);
   }
   progress("done", 1);

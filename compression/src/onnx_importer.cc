@@ -4,6 +4,7 @@
 #include <fstream>
 #include <new>
 #include <sstream>
+#include <filesystem>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -344,7 +345,9 @@ Result<ir::Graph> ImportModel(const std::string& bytes, const std::string& sourc
   std::string producer = model.producer_name();
   if (!model.producer_version().empty()) producer += (producer.empty() ? "" : " ") + model.producer_version();
   graph.metadata["producer"] = producer;
-  graph.metadata["source"] = source_name;
+  // The file name only: artifacts ship to phones, and the uploader's or server's directories
+  // are nobody's business there.
+  graph.metadata["source"] = std::filesystem::path(source_name).filename().string();
   if (opset != source_opset) graph.metadata["onnx_source_opset"] = std::to_string(source_opset);
 
   const std::string problem = ir::ValidateGraph(graph);

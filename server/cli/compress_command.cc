@@ -32,6 +32,10 @@ void PrintReport(const compression::CompressReport& r) {
               << std::setw(9) << 100 * l.sparsity << "%" << std::setw(6) << l.bits << "  " << std::left
               << std::setw(26) << l.encoding << std::right << std::setw(8) << l.stored_bytes << "\n";
   }
+  std::cout << "\nentropy-coded streams (bits per symbol):\n";
+  for (const auto& l : r.layers) {
+    for (const std::string& line : l.streams) std::cout << "  " << l.name << " " << line << "\n";
+  }
   if (r.channels_removed > 0) {
     std::cout << "neuron pruning: " << r.channels_removed << " neurons/channels removed with " << r.parameters_removed
               << " weights\n";

@@ -129,6 +129,9 @@ TEST(OnnxImporterTest, ImportsGemmReluWithValuesConstantsAndAttributes) {
   EXPECT_EQ(g.opset, 13);
   EXPECT_EQ(g.metadata.at("producer"), "kinglet-test 1.0");
   EXPECT_EQ(g.metadata.at("source"), "gemm_relu.onnx");
+  auto from_path = ImportOnnxBytes(GemmRelu().Bytes(), "/srv/uploads/u1/gemm_relu.onnx");
+  ASSERT_TRUE(from_path.ok()) << from_path.status().ToString();
+  EXPECT_EQ(from_path->metadata.at("source"), "gemm_relu.onnx") << "artifacts must not carry server paths";
 
   ASSERT_EQ(g.inputs.size(), 1u);
   const ir::Value& x = g.values[g.inputs[0]];

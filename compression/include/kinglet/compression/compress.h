@@ -42,6 +42,9 @@ struct LayerReport {
   int bits = 32;          // bits per stored value before entropy coding (32 = float)
   std::string encoding;   // e.g. "sparse+kmeans4+huffman"
   size_t stored_bytes = 0;
+  // Per integer stream (indices, gaps): bits per symbol against its zeroth-order entropy and
+  // zstd -19 of the same symbols, one line each.
+  std::vector<std::string> streams;
 };
 
 struct CompressReport {

@@ -457,16 +457,42 @@ std::vector<LayerChoice> ChoicesOf(const std::vector<Frontier>& frontiers, const
   return choices;
 }
 
+// How far a layer's output moves when its weight becomes `approx`: tr(D H D^T), D = approx - w
+// (per calibration row, the squared error of the layer's pre-activation output), or ||D||^2
+// when the layer has no H.
+double OutputError(const q::Matrix& w, const q::Matrix& approx, const LayerStats& stats) {
+  double total = 0;
+  std::vector<double> d(static_cast<size_t>(w.cols));
+  for (int64_t r = 0; r < w.rows; ++r) {
+    for (int64_t c = 0; c < w.cols; ++c) d[c] = double(approx(r, c)) - double(w(r, c));
+    if (!stats.reconstruct) {
+      for (double v : d) total += v * v;
+      continue;
+    }
+    for (int64_t i = 0; i < w.cols; ++i) {
+      if (d[i] == 0) continue;
+      double hd = 0;
+      for (int64_t j = 0; j < w.cols; ++j) hd += stats.h(i, j) * d[j];
+      total += d[i] * hd;
+    }
+  }
+  return total;
+}
+
 // 1. Each layer alone: every (sparsity, bits) of the profile's grids, with its stored bytes and
 //    its damage, the divergence of the model's output from the uncompressed one on the search
 //    rows. Top-1 on a few thousand rows moves in steps of 1/N and is noisy; the divergence is
-//    smooth and close to additive across layers, so it ranks settings well. A scan stops where
-//    the layer alone already costs far more top-1 than the whole budget.
+//    smooth and close to additive across layers, so it ranks settings well. Running the model
+//    for each of ~90 settings per layer is what made conv nets slow (firenet > 30 min), so the
+//    divergence is first predicted from the layer's output error (for small perturbations it
+//    is a quadratic form of the output change, so it grows in proportion to that error; one
+//    least-squares factor per layer from a few measured settings), and only the settings on
+//    the predicted frontier are measured.
 Result<std::vector<Frontier>> ScanLayers(const ir::Graph& graph, const std::vector<LayerView>& layers,
                                          const std::vector<LayerStats>& stats, const CompressOptions& options,
                                          OutcomeCache* cache, AccuracyGuard* guard,
                                          const std::function<void(const std::string&, double)>& progress) {
-  const double hopeless_pp = 4 * options.max_drop_pp + 1;
+  constexpr int kMeasuredPerLayer = 4;
   const std::vector<double>& sparsities = SparsityGrid(options.profile);
   const std::vector<int>& bit_grid = BitsGrid(options.profile);
   std::vector<Frontier> frontiers(layers.size());
@@ -476,21 +502,47 @@ Result<std::vector<Frontier>> ScanLayers(const ir::Graph& graph, const std::vect
     progress("sensitivity", double(i) / layers.size());
     const int64_t weights = layers[i].rows * layers[i].cols;
     std::vector<TradeoffPoint> all = {{0.0, 0, static_cast<size_t>(weights) * sizeof(float), 0.0}};
-    std::vector<LayerChoice> trial(layers.size());
-    for (size_t s = 0; s < sparsities.size() && weights >= kMinCompressibleWeights; ++s) {
-      bool any = false;
-      for (auto b = bit_grid.rbegin(); b != bit_grid.rend(); ++b) {  // most bits first
-        trial[i] = {sparsities[s], *b};
-        KINGLET_ASSIGN_OR_RETURN(ir::Graph g, ApplyChoices(graph, layers, stats, trial, cache, nullptr));
-        KINGLET_ASSIGN_OR_RETURN(Measurement m, guard->Measure(g, /*full=*/false));
-        if (m.drop_pp > hopeless_pp) break;
-        KINGLET_ASSIGN_OR_RETURN(const LayerOutcome* out, cache->Get(i, trial[i]));
-        all.push_back({trial[i].sparsity, trial[i].bits, out->bytes, std::max(0.0, m.divergence - start.divergence)});
-        any = true;
-      }
-      if (!any) break;
+    if (weights < kMinCompressibleWeights) {
+      frontiers[i] = all;
+      continue;
     }
-    frontiers[i] = ParetoFrontier(std::move(all));
+    const q::Matrix w = ToMatrix(WeightMatrix(graph, layers[i]), layers[i].rows, layers[i].cols);
+    std::vector<double> error;
+    for (double s : sparsities) {
+      for (int b : bit_grid) {
+        KINGLET_ASSIGN_OR_RETURN(const LayerOutcome* out, cache->Get(i, {s, b}));
+        all.push_back({s, b, out->bytes, 0.0});
+        error.push_back(OutputError(w, out->weight, stats[i]));
+      }
+    }
+    // Measure settings spread over the middle of the error range, where budgets bind.
+    std::vector<size_t> by_error(error.size());
+    for (size_t k = 0; k < by_error.size(); ++k) by_error[k] = k;
+    std::sort(by_error.begin(), by_error.end(), [&](size_t a, size_t b) { return error[a] < error[b]; });
+    double num = 0, den = 0;
+    std::vector<LayerChoice> trial(layers.size());
+    for (int k = 1; k <= kMeasuredPerLayer; ++k) {
+      const size_t pick = by_error[by_error.size() * k / (2 * kMeasuredPerLayer + 2)];
+      trial[i] = {all[pick + 1].sparsity, all[pick + 1].bits};
+      KINGLET_ASSIGN_OR_RETURN(ir::Graph g, ApplyChoices(graph, layers, stats, trial, cache, nullptr));
+      KINGLET_ASSIGN_OR_RETURN(Measurement m, guard->Measure(g, /*full=*/false));
+      num += std::max(0.0, m.divergence - start.divergence) * error[pick];
+      den += error[pick] * error[pick];
+    }
+    const double factor = den > 0 ? num / den : 0;
+    for (size_t k = 0; k < error.size(); ++k) all[k + 1].damage = factor * error[k];
+    // The prediction only picks the candidates: every setting on the predicted frontier is then
+    // measured, and the frontier rebuilt from measurements alone.
+    Frontier measured = {all[0]};
+    for (const TradeoffPoint& p : ParetoFrontier(std::move(all))) {
+      if (p.bits == 0 && p.sparsity == 0) continue;
+      trial[i] = {p.sparsity, p.bits};
+      KINGLET_ASSIGN_OR_RETURN(ir::Graph g, ApplyChoices(graph, layers, stats, trial, cache, nullptr));
+      KINGLET_ASSIGN_OR_RETURN(Measurement m, guard->Measure(g, /*full=*/false));
+      measured.push_back(p);
+      measured.back().damage = std::max(0.0, m.divergence - start.divergence);
+    }
+    frontiers[i] = ParetoFrontier(std::move(measured));
   }
   return frontiers;
 }

@@ -1,5 +1,6 @@
 // Conv (ONNX opsets 1..): float32, any number of spatial axes, groups (including depthwise),
 // strides, dilations, asymmetric pads, auto_pad, optional bias.
+#include "kernels/conv_gemm.h"
 #include "kernels/reference/conv.h"
 
 #include "ops/fused_activation.h"
@@ -71,20 +72,21 @@ class ConvOp : public Op {
     y->dtype = DataType::kFloat32;
     y->shape = {params_.batch, out_channels};
     y->shape.insert(y->shape.end(), out_spatial.begin(), out_spatial.end());
-    ctx.scratch_bytes = kernels::reference::ConvScratchBytes(params_);
+    ctx.scratch_bytes = kernels::ConvGemmScratchBytes(gemm_, params_);
     return Status::Ok();
   }
 
   Status Eval(OpContext& ctx) override {
-    kernels::reference::Conv(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
-                             has_bias_ ? ctx.input(2)->as<const float>() : nullptr,
-                             ctx.output(0)->as<float>(), ctx.scratch);
+    kernels::ConvGemm(gemm_, params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
+                      has_bias_ ? ctx.input(2)->as<const float>() : nullptr, ctx.output(0)->as<float>(),
+                      ctx.scratch);
     kernels::reference::ApplyFusedActivation(activation_, ctx.output(0)->as<float>(),
                                              ctx.output(0)->element_count());
     return Status::Ok();
   }
 
  private:
+  const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();
   kernels::reference::ConvParams params_;
   bool has_bias_ = false;
   kernels::reference::FusedActivationParams activation_;

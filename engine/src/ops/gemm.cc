@@ -1,6 +1,7 @@
 // Gemm on float32: Y = alpha * op(A) * op(B) + beta * C, with C unidirectionally broadcast to
 // [M, N]. C is required before opset 11 and optional from 11.
 #include "kernels/reference/gemm.h"
+#include "kernels/sgemm.h"
 
 #include <memory>
 
@@ -51,6 +52,7 @@ class GemmOp : public Op {
       KINGLET_RETURN_IF_ERROR(PlanBias(c->shape, p));
     }
     params_ = p;
+    ctx.scratch_bytes = kernels::SgemmScratchBytes(gemm_, p.m, p.n, p.k);
     ctx.output(0)->dtype = DataType::kFloat32;
     ctx.output(0)->shape = {p.m, p.n};
     return Status::Ok();
@@ -58,8 +60,22 @@ class GemmOp : public Op {
 
   Status Eval(OpContext& ctx) override {
     const TensorRef* c = ctx.input(2);
-    ref::Gemm(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
-              c != nullptr ? c->as<const float>() : nullptr, ctx.output(0)->as<float>());
+    const ref::GemmParams& p = params_;
+    float* y = ctx.output(0)->as<float>();
+    // beta * C first (broadcast through its strides), then the product adds onto it; with beta
+    // == 0, C is never read (BLAS semantics, so NaNs in an unused C stay out of Y).
+    const bool use_c = c != nullptr && p.beta != 0.0f;
+    if (use_c) {
+      const float* c_data = c->as<const float>();
+      for (int64_t i = 0; i < p.m; ++i) {
+        for (int64_t j = 0; j < p.n; ++j) y[i * p.n + j] = p.beta * c_data[i * p.ldc + j * p.c_col_stride];
+      }
+    }
+    const float* a = ctx.input(0)->as<const float>();
+    const float* b = ctx.input(1)->as<const float>();
+    const kernels::MatrixView a_view = p.trans_a ? kernels::MatrixView{a, 1, p.lda} : kernels::MatrixView{a, p.lda, 1};
+    const kernels::MatrixView b_view = p.trans_b ? kernels::MatrixView{b, 1, p.ldb} : kernels::MatrixView{b, p.ldb, 1};
+    kernels::Sgemm(gemm_, p.m, p.n, p.k, p.alpha, a_view, b_view, y, p.n, use_c, ctx.scratch);
     ref::ApplyFusedActivation(activation_, ctx.output(0)->as<float>(), ctx.output(0)->element_count());
     return Status::Ok();
   }
@@ -82,6 +98,7 @@ class GemmOp : public Op {
     return Status::Ok();
   }
 
+  const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();
   ref::GemmParams params_;
   ref::FusedActivationParams activation_;
 };

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/reference/gemm.h"
+#include "kernels/sgemm.h"
 #include "ops/fused_activation.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
@@ -65,6 +66,7 @@ class MatMulOp : public Op {
     } else {
       PlanBatches(a_batch, b_batch, batch, m * k, k * n);
     }
+    ctx.scratch_bytes = kernels::SgemmScratchBytes(gemm_, params_.m, params_.n, params_.k);
     ctx.output(0)->dtype = DataType::kFloat32;
     ctx.output(0)->shape = std::move(out_shape);
     return Status::Ok();
@@ -76,8 +78,9 @@ class MatMulOp : public Op {
     float* y = ctx.output(0)->as<float>();
     const int64_t y_matrix = params_.m * params_.n;
     for (size_t i = 0; i < a_offsets_.size(); ++i) {
-      ref::Gemm(params_, a + a_offsets_[i], b + b_offsets_[i], nullptr,
-                y + static_cast<int64_t>(i) * y_matrix);
+      kernels::Sgemm(gemm_, params_.m, params_.n, params_.k, 1.0f, kernels::MatrixView{a + a_offsets_[i], params_.k, 1},
+                     kernels::MatrixView{b + b_offsets_[i], params_.n, 1}, y + static_cast<int64_t>(i) * y_matrix,
+                     params_.n, false, ctx.scratch);
     }
     ref::ApplyFusedActivation(activation_, y, ctx.output(0)->element_count());
     return Status::Ok();
@@ -107,6 +110,7 @@ class MatMulOp : public Op {
     }
   }
 
+  const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();
   ref::GemmParams params_;
   std::vector<int64_t> a_offsets_;
   std::vector<int64_t> b_offsets_;

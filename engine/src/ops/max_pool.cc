@@ -1,5 +1,6 @@
 // MaxPool (ONNX opsets 1..): float32, int8 and uint8, any number of spatial axes, strides,
 // pads, auto_pad, dilations, ceil_mode, and the optional int64 Indices output (storage_order).
+#include "kernels/max_pool_2d.h"
 #include "kernels/reference/pool.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
@@ -71,7 +72,11 @@ class MaxPoolOp : public Op {
         ref::MaxPool(params_, x->as<const uint8_t>(), y->as<uint8_t>(), indices);
         break;
       default:
-        ref::MaxPool(params_, x->as<const float>(), y->as<float>(), indices);
+        if (indices == nullptr && kernels::MaxPool2dApplies(params_)) {
+          kernels::MaxPool2d(params_, x->as<const float>(), y->as<float>());
+        } else {
+          ref::MaxPool(params_, x->as<const float>(), y->as<float>(), indices);
+        }
         break;
     }
     return Status::Ok();

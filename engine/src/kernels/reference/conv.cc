@@ -81,7 +81,8 @@ void FillChannels(const float* bias, int64_t channels, int64_t size, float* y) {
   }
 }
 
-// A 1x1 convolution with unit strides and no padding reads its input as the im2col matrix.
+}  // namespace
+
 bool IsPointwise(const ConvParams& p) {
   for (int d = 0; d < p.rank(); ++d) {
     if (p.kernel[d] != 1 || p.strides[d] != 1 || p.pads_begin[d] != 0 || p.pads_end[d] != 0) {
@@ -91,9 +92,6 @@ bool IsPointwise(const ConvParams& p) {
   return true;
 }
 
-// Writes the receptive fields of `channels` input planes as a [channels * kernel_size, out_size]
-// matrix: row (c, k...) holds x[c, o*stride - pad_begin + k*dilation] for every output position
-// o, or 0 where that position falls in the padding.
 void Im2Col(const ConvParams& p, const float* x, int64_t channels, float* col) {
   const int rank = p.rank();
   const int last = rank - 1;
@@ -138,6 +136,8 @@ void Im2Col(const ConvParams& p, const float* x, int64_t channels, float* col) {
     }
   }
 }
+
+namespace {
 
 // The adjoint of Im2Col: adds row (m, k...) of the [channels * kernel_size, in_size] matrix
 // `col` into y[m, i*stride - pad_begin + k*dilation] for every input position i, dropping

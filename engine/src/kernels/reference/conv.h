@@ -37,6 +37,14 @@ struct ConvParams {
   int rank() const { return static_cast<int>(kernel.size()); }
 };
 
+// A 1x1 convolution with unit strides and no padding reads its input as the im2col matrix.
+bool IsPointwise(const ConvParams& p);
+
+// Writes the receptive fields of `channels` input planes as a [channels * kernel_size, out_size]
+// matrix: row (c, k...) holds x[c, o*stride - pad_begin + k*dilation] for every output position
+// o, or 0 where that position falls in the padding.
+void Im2Col(const ConvParams& p, const float* x, int64_t channels, float* col);
+
 // Bytes of scratch Conv needs (the im2col matrix of one group); 0 for pointwise convolutions.
 size_t ConvScratchBytes(const ConvParams& p);
 

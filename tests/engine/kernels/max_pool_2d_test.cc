@@ -1,0 +1,60 @@
+// The 2-D float MaxPool against the reference on random geometries (strides, dilations, pads
+// up to windows that fall wholly in the padding) and with NaNs in the input, compared bit for
+// bit: both must pick the same element.
+#include "kernels/max_pool_2d.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace kinglet::kernels {
+namespace {
+
+TEST(MaxPool2dTest, RandomGeometriesMatchTheReferenceBitForBit) {
+  std::mt19937 rng(31);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  for (int trial = 0; trial < 300; ++trial) {
+    reference::PoolParams p;
+    p.planes = pick(1, 4);
+    for (int d = 0; d < 2; ++d) {
+      const int64_t in = pick(1, 12), kernel = pick(1, 4), stride = pick(1, 3), dilation = pick(1, 2);
+      const int64_t pad_begin = pick(0, kernel - 1), pad_end = pick(0, kernel - 1);
+      const int64_t span = (kernel - 1) * dilation + 1;
+      const int64_t out = (in + pad_begin + pad_end - span) / stride + 1;
+      if (out < 1) {
+        --d;
+        continue;
+      }
+      p.in_spatial.push_back(in);
+      p.out_spatial.push_back(out);
+      p.kernel.push_back(kernel);
+      p.strides.push_back(stride);
+      p.dilations.push_back(dilation);
+      p.pads_begin.push_back(pad_begin);
+      p.pads_end.push_back(pad_end);
+    }
+    ASSERT_TRUE(MaxPool2dApplies(p));
+    std::vector<float> x(p.planes * p.in_spatial[0] * p.in_spatial[1]);
+    for (float& v : x) v = pick(0, 15) == 0 ? std::nanf("") : value(rng);
+    const size_t out_count = p.planes * p.out_spatial[0] * p.out_spatial[1];
+    std::vector<float> expected(out_count), got(out_count);
+    reference::MaxPool(p, x.data(), expected.data(), nullptr);
+    MaxPool2d(p, x.data(), got.data());
+    ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial;
+  }
+}
+
+TEST(MaxPool2dTest, OnlyTwoSpatialAxes) {
+  reference::PoolParams p;
+  p.kernel = {2};
+  EXPECT_FALSE(MaxPool2dApplies(p));
+  p.kernel = {2, 2, 2};
+  EXPECT_FALSE(MaxPool2dApplies(p));
+}
+
+}  // namespace
+}  // namespace kinglet::kernels

@@ -1,0 +1,116 @@
+// Every GEMM tile this CPU runs, through the packed driver, against the reference GEMM (the
+// specification) on random shapes: tails in every dimension, both transposes, alpha, accumulate,
+// and sizes past each cache block so every blocking loop turns over.
+#include "kernels/sgemm.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/reference/gemm.h"
+
+namespace kinglet::kernels {
+namespace {
+
+struct Case {
+  int64_t m, n, k;
+  bool trans_a, trans_b, accumulate;
+  float alpha;
+};
+
+std::string Describe(const SgemmKernel& kernel, const Case& c) {
+  return std::string(kernel.name) + " m=" + std::to_string(c.m) + " n=" + std::to_string(c.n) +
+         " k=" + std::to_string(c.k) + " transA=" + std::to_string(c.trans_a) +
+         " transB=" + std::to_string(c.trans_b) + " accumulate=" + std::to_string(c.accumulate) +
+         " alpha=" + std::to_string(c.alpha);
+}
+
+void CheckAgainstReference(const SgemmKernel& kernel, const Case& c, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> a(c.m * c.k), b(c.k * c.n), initial(c.m * c.n);
+  for (float& v : a) v = dist(rng);
+  for (float& v : b) v = dist(rng);
+  for (float& v : initial) v = dist(rng);
+
+  reference::GemmParams p;
+  p.m = c.m;
+  p.n = c.n;
+  p.k = c.k;
+  p.trans_a = c.trans_a;
+  p.trans_b = c.trans_b;
+  p.lda = c.trans_a ? c.m : c.k;
+  p.ldb = c.trans_b ? c.k : c.n;
+  p.ldy = c.n;
+  p.alpha = c.alpha;
+  p.beta = c.accumulate ? 1.0f : 0.0f;
+  p.ldc = c.n;
+  std::vector<float> expected(c.m * c.n);
+  reference::Gemm(p, a.data(), b.data(), initial.data(), expected.data());
+
+  std::vector<float> got = initial;
+  std::vector<unsigned char> scratch(SgemmScratchBytes(kernel, c.m, c.n, c.k) + 64);
+  void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+  const MatrixView a_view = c.trans_a ? MatrixView{a.data(), 1, p.lda} : MatrixView{a.data(), p.lda, 1};
+  const MatrixView b_view = c.trans_b ? MatrixView{b.data(), 1, p.ldb} : MatrixView{b.data(), p.ldb, 1};
+  Sgemm(kernel, c.m, c.n, c.k, c.alpha, a_view, b_view, got.data(), c.n, c.accumulate, aligned);
+
+  // Summation order differs (FMA, K blocking), so allow rounding that grows with sqrt(k).
+  const float tolerance = 2e-6f * std::sqrt(static_cast<float>(c.k) + 1.0f) * (1.0f + std::fabs(c.alpha));
+  for (int64_t i = 0; i < c.m * c.n; ++i) {
+    ASSERT_NEAR(got[i], expected[i], tolerance * (1.0f + std::fabs(expected[i])))
+        << Describe(kernel, c) << " at (" << i / c.n << ", " << i % c.n << ")";
+  }
+}
+
+TEST(SgemmTest, PortableKernelIsAlwaysAvailableAndBestIsAmongThem) {
+  const std::vector<const SgemmKernel*> kernels = AvailableSgemmKernels();
+  ASSERT_FALSE(kernels.empty());
+  EXPECT_EQ(kernels.front(), &PortableSgemmKernel());
+  bool best_listed = false;
+  for (const SgemmKernel* k : kernels) {
+    EXPECT_LE(k->mr * k->nr, kMaxSgemmTile) << k->name;
+    best_listed |= k == &BestSgemmKernel();
+  }
+  EXPECT_TRUE(best_listed);
+}
+
+TEST(SgemmTest, RandomShapesMatchTheReference) {
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<int64_t> small(1, 40);
+  std::bernoulli_distribution coin(0.5);
+  for (const SgemmKernel* kernel : AvailableSgemmKernels()) {
+    for (int trial = 0; trial < 150; ++trial) {
+      Case c{small(rng), small(rng), small(rng), coin(rng), coin(rng), coin(rng), coin(rng) ? 1.0f : -0.75f};
+      CheckAgainstReference(*kernel, c, rng);
+    }
+  }
+}
+
+TEST(SgemmTest, ShapesPastEveryCacheBlock) {
+  std::mt19937 rng(99);
+  // m past MC (mr * 16 rows), n past NC (1024 columns), k past KC (256): each with a ragged tail.
+  const std::vector<Case> cases = {
+      {211, 37, 263, false, false, false, 1.0f}, {13, 1030, 41, false, true, true, 1.0f},
+      {5, 9, 600, true, false, true, 0.5f},      {200, 1100, 300, true, true, false, 1.0f},
+      {1, 1, 1, false, false, true, 2.0f},       {64, 500, 800, false, true, false, 1.0f},
+  };
+  for (const SgemmKernel* kernel : AvailableSgemmKernels()) {
+    for (const Case& c : cases) CheckAgainstReference(*kernel, c, rng);
+  }
+}
+
+TEST(SgemmTest, EmptyInnerDimensionClearsOrKeepsC) {
+  for (const SgemmKernel* kernel : AvailableSgemmKernels()) {
+    std::vector<float> c = {1, 2, 3, 4};
+    Sgemm(*kernel, 2, 2, 0, 1.0f, MatrixView{nullptr, 0, 1}, MatrixView{nullptr, 2, 1}, c.data(), 2, true, nullptr);
+    EXPECT_EQ(c, (std::vector<float>{1, 2, 3, 4})) << kernel->name;
+    Sgemm(*kernel, 2, 2, 0, 1.0f, MatrixView{nullptr, 0, 1}, MatrixView{nullptr, 2, 1}, c.data(), 2, false, nullptr);
+    EXPECT_EQ(c, (std::vector<float>{0, 0, 0, 0})) << kernel->name;
+  }
+}
+
+}  // namespace
+}  // namespace kinglet::kernels

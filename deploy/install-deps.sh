@@ -10,6 +10,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
+  libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev libssl-dev
+  libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libonnx-testdata dataset-fashion-mnist
   zlib1g-dev libzstd-dev zstd gzip
 )

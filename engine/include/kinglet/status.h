@@ -20,6 +20,11 @@ enum class StatusCode {
   kUnsupported,      // well-formed, but uses an op, attribute, dtype or version we do not run
   kIOError,          // the operating system refused a read or write
   kInternal,         // a Kinglet bug: please report it
+  // Used by the server and the SDK (the engine itself never returns these):
+  kAlreadyExists,       // a create found the thing already there
+  kFailedPrecondition,  // the request is valid but the current state forbids it
+  kUnauthenticated,     // missing or wrong credentials
+  kResourceExhausted,   // a size or rate limit was hit
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -35,6 +40,10 @@ class [[nodiscard]] Status {
   static Status Unsupported(std::string msg) { return {StatusCode::kUnsupported, std::move(msg)}; }
   static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status AlreadyExists(std::string msg) { return {StatusCode::kAlreadyExists, std::move(msg)}; }
+  static Status FailedPrecondition(std::string msg) { return {StatusCode::kFailedPrecondition, std::move(msg)}; }
+  static Status Unauthenticated(std::string msg) { return {StatusCode::kUnauthenticated, std::move(msg)}; }
+  static Status ResourceExhausted(std::string msg) { return {StatusCode::kResourceExhausted, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -11,6 +11,10 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnsupported: return "Unsupported";
     case StatusCode::kIOError: return "IO error";
     case StatusCode::kInternal: return "Internal error";
+    case StatusCode::kAlreadyExists: return "Already exists";
+    case StatusCode::kFailedPrecondition: return "Failed precondition";
+    case StatusCode::kUnauthenticated: return "Unauthenticated";
+    case StatusCode::kResourceExhausted: return "Resource exhausted";
   }
   return "Unknown";
 }

@@ -491,7 +491,7 @@ double OutputError(const q::Matrix& w, const q::Matrix& approx, const LayerStats
 Result<std::vector<Frontier>> ScanLayers(const ir::Graph& graph, const std::vector<LayerView>& layers,
                                          const std::vector<LayerStats>& stats, const CompressOptions& options,
                                          OutcomeCache* cache, AccuracyGuard* guard,
-                                         const std::function<void(const std::string&, double)>& progress) {
+                                         const std::function<Status(const std::string&, double)>& progress) {
   constexpr int kMeasuredPerLayer = 4;
   const std::vector<double>& sparsities = SparsityGrid(options.profile);
   const std::vector<int>& bit_grid = BitsGrid(options.profile);
@@ -499,7 +499,7 @@ Result<std::vector<Frontier>> ScanLayers(const ir::Graph& graph, const std::vect
   // Damage is measured from the graph the scan starts from (channels may already be pruned).
   KINGLET_ASSIGN_OR_RETURN(Measurement start, guard->Measure(graph, /*full=*/false));
   for (size_t i = 0; i < layers.size(); ++i) {
-    progress("sensitivity", double(i) / layers.size());
+    KINGLET_RETURN_IF_ERROR(progress("sensitivity", double(i) / layers.size()));
     const int64_t weights = layers[i].rows * layers[i].cols;
     std::vector<TradeoffPoint> all = {{0.0, 0, static_cast<size_t>(weights) * sizeof(float), 0.0}};
     if (weights < kMinCompressibleWeights) {
@@ -558,11 +558,14 @@ Result<Profile> ParseProfile(const std::string& name) {
 
 Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval_inputs, const Tensor& eval_labels,
                                 const Tensor& calibration, const CompressOptions& options) {
-  auto progress = [&](const std::string& stage, double f) {
+  // Reports progress and is where a cancellation takes effect.
+  auto progress = [&](const std::string& stage, double f) -> Status {
     if (options.progress) options.progress(stage, f);
+    if (options.cancelled && options.cancelled()) return Status::Cancelled("compression cancelled during " + stage);
+    return Status::Ok();
   };
   if (!(options.max_drop_pp >= 0)) return Status::InvalidArgument("--max-drop must be >= 0");
-  progress("import", 0);
+  KINGLET_RETURN_IF_ERROR(progress("import", 0));
   KINGLET_ASSIGN_OR_RETURN(ir::Graph graph, ImportOnnxFile(onnx_path));
   KINGLET_RETURN_IF_ERROR(passes::RunTransformPasses(&graph));
   KINGLET_RETURN_IF_ERROR(CheckData(graph, eval_inputs, eval_labels, calibration));
@@ -581,7 +584,7 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
   report.dense_kgl_bytes = dense.size();
 
   AccuracyGuard guard(eval_inputs, eval_labels, options.search_rows, options.threads);
-  progress("baseline", 0);
+  KINGLET_RETURN_IF_ERROR(progress("baseline", 0));
   KINGLET_RETURN_IF_ERROR(guard.SetBaseline(graph));
   report.has_labels = guard.has_labels();
   report.accuracy_before = guard.baseline();
@@ -589,12 +592,12 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
   Shape calib_shape = calibration.shape();
   calib_shape[0] = std::min(calib_shape[0], options.calibration_rows);
   const Tensor calib = Tensor::View(DataType::kFloat32, calib_shape, const_cast<void*>(calibration.raw_data()));
-  progress("neurons", 0);
+  KINGLET_RETURN_IF_ERROR(progress("neurons", 0));
   KINGLET_RETURN_IF_ERROR(PruneChannels(calib, options.max_drop_pp * NeuronBudgetShare(options.profile), &guard,
                                         &graph, &report));
 
   const std::vector<LayerView> layers = FindLayers(graph);
-  progress("calibrate", 0);
+  KINGLET_RETURN_IF_ERROR(progress("calibrate", 0));
   KINGLET_ASSIGN_OR_RETURN(std::vector<LayerStats> stats, CollectStats(graph, layers, calib));
 
   OutcomeCache cache(graph, layers, stats, SparsityGrid(options.profile));
@@ -620,7 +623,7 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
   {
     size_t lo = 0, hi = path.size();  // invariant: path[hi] fits (hi == size: unknown)
     while (lo < hi) {
-      progress("combine", 1.0 - double(hi - lo) / path.size());
+      KINGLET_RETURN_IF_ERROR(progress("combine", 1.0 - double(hi - lo) / path.size()));
       const size_t mid = lo + (hi - lo) / 2;
       KINGLET_ASSIGN_OR_RETURN(Measurement m, measure(path[mid]));
       if (m.drop_pp <= options.max_drop_pp) {
@@ -648,7 +651,7 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
         if (best[i] == 0 || trials >= kMaxAscentTrials) continue;
         Config trial = best;
         --trial[i];
-        progress("refine", double(++trials) / kMaxAscentTrials);
+        KINGLET_RETURN_IF_ERROR(progress("refine", double(++trials) / kMaxAscentTrials));
         KINGLET_ASSIGN_OR_RETURN(Measurement m, measure(trial));
         if (m.drop_pp <= options.max_drop_pp) {
           best = trial;
@@ -676,7 +679,7 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
                                     : "even the uncompressed model misses the budget";
   }
 
-  progress("encode", 0);
+  KINGLET_RETURN_IF_ERROR(progress("encode", 0));
   std::map<int32_t, EncodedConstant> encoded;
   for (auto& [value, tensor] : stored) {
     KINGLET_ASSIGN_OR_RETURN(encoded[value], EncodeConstant(tensor));
@@ -699,7 +702,7 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
     }
     report.layers.push_back(l);
   }
-  progress("done", 1);
+  KINGLET_RETURN_IF_ERROR(progress("done", 1));
   return result;
 }
 

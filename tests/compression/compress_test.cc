@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "common/fashion_mnist.h"
 #include "kinglet/compression/evaluate.h"
@@ -70,6 +72,17 @@ TEST_F(CompressLeNet300, WithoutLabelsMeasuresAgreement) {
   EXPECT_FALSE(result->report.has_labels);
   EXPECT_DOUBLE_EQ(result->report.accuracy_before, 1.0);
   EXPECT_GE(result->report.accuracy_after, 0.99);
+}
+
+TEST_F(CompressLeNet300, CancellationStopsAtTheNextStepWithNoArtifact) {
+  CompressOptions options;
+  options.profile = Profile::kLow;
+  std::vector<std::string> stages;
+  options.progress = [&](const std::string& stage, double) { stages.push_back(stage); };
+  options.cancelled = [&] { return stages.size() >= 3; };
+  auto result = Compress(kLeNet300, x_, y_, calib_, options);
+  EXPECT_EQ(result.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(stages.size(), 3u);  // nothing ran past the step that saw the cancellation
 }
 
 TEST_F(CompressLeNet300, PlainInt8PeerIsAboutFourTimesSmaller) {

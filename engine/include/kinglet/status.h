@@ -25,6 +25,7 @@ enum class StatusCode {
   kFailedPrecondition,  // the request is valid but the current state forbids it
   kUnauthenticated,     // missing or wrong credentials
   kResourceExhausted,   // a size or rate limit was hit
+  kCancelled,           // the caller asked a long operation to stop
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -44,6 +45,7 @@ class [[nodiscard]] Status {
   static Status FailedPrecondition(std::string msg) { return {StatusCode::kFailedPrecondition, std::move(msg)}; }
   static Status Unauthenticated(std::string msg) { return {StatusCode::kUnauthenticated, std::move(msg)}; }
   static Status ResourceExhausted(std::string msg) { return {StatusCode::kResourceExhausted, std::move(msg)}; }
+  static Status Cancelled(std::string msg) { return {StatusCode::kCancelled, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -15,6 +15,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kFailedPrecondition: return "Failed precondition";
     case StatusCode::kUnauthenticated: return "Unauthenticated";
     case StatusCode::kResourceExhausted: return "Resource exhausted";
+    case StatusCode::kCancelled: return "Cancelled";
   }
   return "Unknown";
 }

@@ -32,6 +32,9 @@ struct CompressOptions {
   int threads = 0;
   // Called with a stage name and progress in [0, 1]; may be empty.
   std::function<void(const std::string& stage, double fraction)> progress;
+  // Polled between steps (at most a few seconds apart on the bench models); returning true
+  // stops the compression with StatusCode::kCancelled. May be empty.
+  std::function<bool()> cancelled;
 };
 
 struct LayerReport {

@@ -1,0 +1,312 @@
+// kingletd end to end: a real daemon process on free loopback ports with a temp data dir,
+// driven through the real `kinglet` CLI and, where the CLI cannot misbehave on purpose (a cut
+// upload), through gRPC directly. Processes are killed with SIGKILL to prove restarts are safe.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/fashion_mnist.h"
+#include "common/file_io.h"
+#include "common/sha256.h"
+#include "kinglet/admin/v1/admin.grpc.pb.h"
+#include "kinglet/npy.h"
+#include "temp_dir.h"
+
+namespace kinglet {
+namespace {
+
+namespace pb = ::kinglet::admin::v1;
+using nlohmann::json;
+
+const std::string kDaemon = KINGLETD_PATH;
+const std::string kCli = KINGLET_CLI_PATH;
+const std::string kLeNet300 = std::string(KINGLET_FIXTURES_DIR) + "/lenet300.onnx";
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct Outcome {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+class Kingletd {
+ public:
+  explicit Kingletd(std::string data_dir)
+      : data_dir_(std::move(data_dir)),
+        grpc_("127.0.0.1:" + std::to_string(FreePort())),
+        http_("127.0.0.1:" + std::to_string(FreePort())) {}
+  ~Kingletd() { Kill(SIGKILL); }
+
+  void Start() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int log = ::open((data_dir_ + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(log, 1);
+      ::dup2(log, 2);
+      ::execl(kDaemon.c_str(), kDaemon.c_str(), "--data-dir", data_dir_.c_str(), "--grpc-listen", grpc_.c_str(),
+              "--http-listen", http_.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200; ++i) {  // up to 10 s for the port to answer
+      if (Cli("models").code != 3) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "kingletd did not start; log:\n" << *server::ReadFile(data_dir_ + ".log");
+  }
+
+  void Kill(int signal) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+  std::string Token() const {
+    std::string t = *server::ReadFile(data_dir_ + "/admin.token");
+    return t.substr(0, t.find('\n'));
+  }
+
+  Outcome Cli(const std::string& args, const std::string& token = "") const {
+    const std::string command = kCli + " --server " + grpc_ + " --token " +
+                                (token.empty() ? (server::PathExists(data_dir_ + "/admin.token") ? Token() : "none")
+                                               : token) +
+                                " " + args + " 2>&1";
+    Outcome out;
+    FILE* p = ::popen(command.c_str(), "r");
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.output.append(buffer, n);
+    const int status = ::pclose(p);
+    out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+  }
+
+  json CliJson(const std::string& args) const {
+    const Outcome out = Cli(args + " --json");
+    EXPECT_EQ(out.code, 0) << out.output;
+    return json::parse(out.output, nullptr, false);
+  }
+
+  std::unique_ptr<pb::Admin::Stub> Stub() const {
+    return pb::Admin::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
+  }
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("authorization", "Bearer " + Token());
+    return ctx;
+  }
+
+  const std::string& data_dir() const { return data_dir_; }
+
+ private:
+  std::string data_dir_;
+  std::string grpc_;
+  std::string http_;
+  pid_t pid_ = -1;
+};
+
+class KingletdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::FashionMnistAvailable()) GTEST_SKIP() << "install Debian's dataset-fashion-mnist";
+    Tensor images, labels;
+    std::string error;
+    ASSERT_TRUE(testing::LoadFashionMnist("t10k", 1000, &images, &labels, &error)) << error;
+    x_ = tmp_.path() + "/x.npy";
+    y_ = tmp_.path() + "/y.npy";
+    ASSERT_TRUE(server::WriteFileAtomically(x_, *SerializeNpy(images)).ok());
+    ASSERT_TRUE(server::WriteFileAtomically(y_, *SerializeNpy(labels)).ok());
+    daemon_ = std::make_unique<Kingletd>(tmp_.path() + "/data");
+    daemon_->Start();
+    // One quick device class keeps each upload to one fast job.
+    ASSERT_EQ(daemon_->Cli("device-classes put test-x86 --profile low --isa x86_64").code, 0);
+    for (const char* c : {"arm64-high", "arm64-low", "armv7-low", "x86-64"}) {
+      ASSERT_EQ(daemon_->Cli(std::string("device-classes delete ") + c).code, 0);
+    }
+  }
+
+  Outcome Upload(const std::string& extra = "") {
+    return daemon_->Cli("upload " + kLeNet300 + " --name fashion --eval " + x_ + " " + y_ + " " + extra);
+  }
+
+  kinglet::testing::TempDir tmp_;
+  std::string x_, y_;
+  std::unique_ptr<Kingletd> daemon_;
+};
+
+TEST_F(KingletdTest, UploadCompressesStoresAndRollsOut) {
+  const Outcome up = Upload();
+  ASSERT_EQ(up.code, 0) << up.output;
+  EXPECT_NE(up.output.find("version 1"), std::string::npos) << up.output;
+  EXPECT_NE(up.output.find("test-x86: done"), std::string::npos) << up.output;
+
+  const json model = daemon_->CliJson("model fashion");
+  const json& artifact = model["versions"][0]["artifacts"][0];
+  EXPECT_EQ(artifact["deviceClass"], "test-x86");
+  EXPECT_EQ(artifact["job"]["state"], "JOB_STATE_SUCCEEDED");
+  EXPECT_GT(artifact["compressionRatio"].get<double>(), 3.0);
+  EXPECT_GT(artifact["accuracyBefore"].get<double>(), 0.8);
+  EXPECT_LE(artifact["accuracyBefore"].get<double>() - artifact["accuracyAfter"].get<double>(), 0.005);
+  // The artifact is in the blob store under its own hash.
+  const std::string sha = artifact["sha256"];
+  auto bytes = server::ReadFile(daemon_->data_dir() + "/blobs/" + sha.substr(0, 2) + "/" + sha);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(server::Sha256Hex(*bytes), sha);
+  EXPECT_EQ(std::to_string(bytes->size()), artifact["sizeBytes"].get<std::string>());  // uint64 is a JSON string
+
+  ASSERT_EQ(daemon_->Cli("rollout fashion --version 1").code, 0);
+  ASSERT_EQ(Upload("--max-drop 1").code, 0);
+  const Outcome canary = daemon_->Cli("rollout fashion --version 2 --percent 10");
+  ASSERT_EQ(canary.code, 0) << canary.output;
+  EXPECT_NE(canary.output.find("version 2 to 10%"), std::string::npos) << canary.output;
+  // Live versions cannot be deleted.
+  EXPECT_EQ(daemon_->Cli("delete fashion --version 2").code, 1);
+  const Outcome back = daemon_->Cli("rollback fashion");
+  ASSERT_EQ(back.code, 0) << back.output;
+  EXPECT_NE(back.output.find("stable version 1 (serial 3)"), std::string::npos) << back.output;
+  const Outcome nothing = daemon_->Cli("rollback fashion");
+  EXPECT_EQ(nothing.code, 1);
+  EXPECT_NE(nothing.output.find("no earlier rollout"), std::string::npos) << nothing.output;
+  EXPECT_EQ(daemon_->Cli("delete fashion --version 2").code, 0);
+  EXPECT_EQ(daemon_->CliJson("model fashion")["versions"].size(), 1u);
+}
+
+TEST_F(KingletdTest, WrongOrMissingTokenIsRefusedEverywhere) {
+  for (const char* command : {"models", "jobs", "device-classes", "model fashion", "rollback fashion"}) {
+    const Outcome out = daemon_->Cli(command, "kgl_" + std::string(64, '0'));
+    EXPECT_EQ(out.code, 4) << command << ": " << out.output;
+  }
+  pb::ListModelsResponse response;
+  grpc::ClientContext no_token;
+  EXPECT_EQ(daemon_->Stub()->ListModels(&no_token, {}, &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(KingletdTest, BadNamesAndCorruptModelsLeaveTheCatalogUntouched) {
+  for (const std::string& name : std::vector<std::string>{"../etc", "UPPER", "a/b", std::string(65, 'a'), "-dash"}) {
+    const Outcome out = daemon_->Cli("upload " + kLeNet300 + " --name '" + name + "' --eval " + x_ + " --no-wait");
+    EXPECT_EQ(out.code, 1) << name << ": " << out.output;
+    EXPECT_NE(out.output.find("not valid"), std::string::npos) << out.output;
+  }
+  const std::string garbage = tmp_.path() + "/garbage.onnx";
+  ASSERT_TRUE(server::WriteFileAtomically(garbage, std::string(5000, '\x07')).ok());
+  const Outcome corrupt = daemon_->Cli("upload " + garbage + " --name fashion --eval " + x_ + " --no-wait");
+  EXPECT_EQ(corrupt.code, 1) << corrupt.output;
+  EXPECT_NE(corrupt.output.find("not a usable ONNX file"), std::string::npos) << corrupt.output;
+  const Outcome labels = daemon_->Cli("upload " + kLeNet300 + " --name fashion --eval " + x_ + " " + x_ + " --no-wait");
+  EXPECT_EQ(labels.code, 1) << labels.output;
+  EXPECT_TRUE(daemon_->CliJson("models")["models"].empty());
+  EXPECT_EQ(daemon_->Cli("model ../../x").code, 1);
+  EXPECT_EQ(daemon_->Cli("device-classes put Bad --profile low").code, 1);
+  EXPECT_EQ(daemon_->Cli("device-classes put ok --profile extreme").code, 1);
+}
+
+// Streams the model's first half, drops the connection, restarts the daemon with SIGKILL, then
+// resumes with the CLI: only the rest is sent and the version is complete and correct.
+TEST_F(KingletdTest, ACutUploadResumesAcrossAKilledDaemon) {
+  const std::string model = *server::ReadFile(kLeNet300);
+  const std::string x = *server::ReadFile(x_);
+  const std::string upload_id = "resume-test-0123456789";
+  {
+    auto stub = daemon_->Stub();
+    auto ctx = daemon_->Context();
+    pb::UploadResponse response;
+    auto writer = stub->Upload(ctx.get(), &response);
+    pb::UploadRequest start;
+    start.mutable_start()->set_upload_id(upload_id);
+    start.mutable_start()->set_model("fashion");
+    start.mutable_start()->set_max_drop_pp(0.5);
+    for (const auto& [role, bytes] : {std::make_pair(pb::FILE_ROLE_MODEL, &model),
+                                      std::make_pair(pb::FILE_ROLE_EVAL_INPUTS, &x)}) {
+      pb::UploadFile* f = start.mutable_start()->add_files();
+      f->set_role(role);
+      f->set_size(bytes->size());
+      f->set_sha256(server::Sha256Hex(*bytes));
+    }
+    ASSERT_TRUE(writer->Write(start));
+    pb::UploadRequest chunk;
+    chunk.mutable_chunk()->set_role(pb::FILE_ROLE_MODEL);
+    chunk.mutable_chunk()->set_offset(0);
+    chunk.mutable_chunk()->set_data(model.substr(0, model.size() / 2));
+    ASSERT_TRUE(writer->Write(chunk));
+    // Make sure the server has it before pulling the plug.
+    for (int i = 0; i < 100; ++i) {
+      pb::GetUploadRequest ask;
+      ask.set_upload_id(upload_id);
+      pb::UploadState state;
+      auto ask_ctx = daemon_->Context();
+      if (stub->GetUpload(ask_ctx.get(), ask, &state).ok() && state.files(0).received() == model.size() / 2) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    daemon_->Kill(SIGKILL);
+    ctx->TryCancel();
+  }
+  daemon_->Start();
+  EXPECT_TRUE(daemon_->CliJson("models")["models"].empty());  // nothing half-made is visible
+  {
+    auto stub = daemon_->Stub();
+    pb::GetUploadRequest ask;
+    ask.set_upload_id(upload_id);
+    pb::UploadState state;
+    auto ctx = daemon_->Context();
+    ASSERT_TRUE(stub->GetUpload(ctx.get(), ask, &state).ok());
+    EXPECT_EQ(state.files(0).received(), model.size() / 2);
+    EXPECT_EQ(state.files(1).received(), 0u);
+  }
+  const Outcome resumed = daemon_->Cli("upload " + kLeNet300 + " --name fashion --eval " + x_ +
+                                       " --no-wait --upload-id " + upload_id);
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  const json model_json = daemon_->CliJson("model fashion");
+  EXPECT_EQ(model_json["versions"][0]["sourceSha256"], server::Sha256Hex(model));
+}
+
+// A job killed mid-run (SIGKILL) is queued again on restart and completes; no artifact of the
+// interrupted attempt is ever listed.
+TEST_F(KingletdTest, AJobInterruptedByACrashRunsAgain) {
+  ASSERT_EQ(Upload("--no-wait").code, 0);
+  bool seen_running = false;
+  for (int i = 0; i < 400 && !seen_running; ++i) {
+    const json jobs = daemon_->CliJson("jobs --all");
+    seen_running = !jobs["jobs"].empty() && jobs["jobs"][0]["state"] == "JOB_STATE_RUNNING";
+    if (!seen_running) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(seen_running);
+  daemon_->Kill(SIGKILL);
+  daemon_->Start();
+  json job;
+  for (int i = 0; i < 600; ++i) {
+    job = daemon_->CliJson("jobs --all")["jobs"][0];
+    if (job["state"] == "JOB_STATE_SUCCEEDED" || job["state"] == "JOB_STATE_FAILED") break;
+    EXPECT_TRUE(daemon_->CliJson("model fashion")["versions"][0]["artifacts"][0]["sha256"].get<std::string>().empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(job["state"], "JOB_STATE_SUCCEEDED") << job.dump();
+  EXPECT_EQ(job["attempts"], 2);
+}
+
+}  // namespace
+}  // namespace kinglet

@@ -61,6 +61,7 @@ CREATE TABLE artifacts (
   PRIMARY KEY (model, version, device_class),
   FOREIGN KEY (model, version) REFERENCES versions(model, version) ON DELETE CASCADE
 );
+CREATE INDEX artifacts_by_sha ON artifacts(sha256);
 CREATE TABLE rollouts (
   model TEXT PRIMARY KEY REFERENCES models(name),
   stable_version INTEGER NOT NULL,
@@ -503,6 +504,13 @@ Result<std::optional<ArtifactRecord>> Catalog::GetArtifact(const std::string& mo
   KINGLET_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<ArtifactRecord>();
   return std::optional<ArtifactRecord>(ReadArtifact(s));
+}
+
+Result<bool> Catalog::IsArtifact(const std::string& sha256) {
+  std::lock_guard<std::mutex> lock(mu_);
+  KINGLET_ASSIGN_OR_RETURN(sql::Statement s, db_->Prepare("SELECT 1 FROM artifacts WHERE sha256 = ?1 LIMIT 1"));
+  s.Bind(1, sha256);
+  return s.Step();
 }
 
 Result<RolloutRecord> Catalog::GetRolloutLocked(const std::string& model) {

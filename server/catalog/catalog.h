@@ -135,6 +135,10 @@ class Catalog {
   Result<std::optional<ArtifactRecord>> GetArtifact(const std::string& model, uint32_t version,
                                                     const std::string& device_class);
 
+  // True when some finished job produced blob `sha256` (only those are served to devices; the
+  // uploaded sources and evaluation data never are).
+  Result<bool> IsArtifact(const std::string& sha256);
+
   // Rollouts (see proto SetRollout/Rollback for the rules). Every change bumps the serial.
   Result<RolloutRecord> GetRollout(const std::string& model);
   Result<RolloutRecord> SetRollout(const std::string& model, uint32_t version, uint32_t percent, int64_t now);

@@ -87,10 +87,19 @@ Status Daemon::Start(std::ostream& log) {
                            " (in use? pass --grpc-listen HOST:PORT)");
   }
   log << "kingletd: admin gRPC on " << config_.grpc_listen << "\n";
+
+  DeliveryOptions delivery;
+  delivery.public_url = config_.public_url;
+  delivery.manifest_ttl_seconds = config_.manifest_ttl_seconds;
+  delivery_ = std::make_unique<DeliveryService>(catalog_.get(), blobs_.get(), key_.get(), delivery);
+  http_ = std::make_unique<HttpServer>(delivery_.get(), HttpServerOptions{config_.http_listen, 2});
+  KINGLET_RETURN_IF_ERROR(http_->Start());
+  log << "kingletd: delivery HTTP on " << config_.http_listen << " (manifests, blobs, /v1/keys, /healthz)\n";
   return Status::Ok();
 }
 
 void Daemon::Stop() {
+  if (http_) http_->Stop();
   if (grpc_) {
     grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     grpc_.reset();

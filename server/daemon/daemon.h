@@ -1,6 +1,6 @@
 // kingletd's parts wired together: the data directory (first start creates the catalog, blob
-// store, signing key, admin token and default device classes), the job runner, and the admin
-// gRPC server.
+// store, signing key, admin token and default device classes), the job runner, the admin gRPC
+// server and the HTTP delivery server.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -14,6 +14,8 @@
 #include "catalog/catalog.h"
 #include "crypto/signing_key.h"
 #include "daemon/config.h"
+#include "delivery/delivery_service.h"
+#include "delivery/http_server.h"
 #include "jobs/job_runner.h"
 
 namespace kinglet::server {
@@ -25,7 +27,7 @@ class Daemon {
   static Result<std::unique_ptr<Daemon>> Open(const DaemonConfig& config, std::ostream& log);
   ~Daemon();
 
-  // Starts the job runner and the gRPC server; returns once they listen.
+  // Starts the job runner and the gRPC and HTTP servers; returns once they listen.
   Status Start(std::ostream& log);
   // Stops accepting calls, cancels running jobs (they rerun on the next start), joins.
   void Stop();
@@ -42,6 +44,8 @@ class Daemon {
   std::unique_ptr<SigningKey> key_;
   std::unique_ptr<JobRunner> jobs_;
   std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<DeliveryService> delivery_;
+  std::unique_ptr<HttpServer> http_;
   std::unique_ptr<grpc::Server> grpc_;
 };
 

@@ -22,6 +22,9 @@
 #include "common/fashion_mnist.h"
 #include "common/file_io.h"
 #include "common/sha256.h"
+#include "crypto/signing_key.h"
+#include "delivery/manifest.h"
+#include "http_client.h"
 #include "kinglet/admin/v1/admin.grpc.pb.h"
 #include "kinglet/npy.h"
 #include "temp_dir.h"
@@ -122,6 +125,7 @@ class Kingletd {
   }
 
   const std::string& data_dir() const { return data_dir_; }
+  const std::string& http() const { return http_; }
 
  private:
   std::string data_dir_;
@@ -306,6 +310,99 @@ TEST_F(KingletdTest, AJobInterruptedByACrashRunsAgain) {
   }
   EXPECT_EQ(job["state"], "JOB_STATE_SUCCEEDED") << job.dump();
   EXPECT_EQ(job["attempts"], 2);
+}
+
+// What a device sees: a signed manifest naming the artifact for its class, the blob with HTTP
+// caching and ranges, and a rollout split by device id.
+TEST_F(KingletdTest, DeliversSignedManifestsAndBlobs) {
+  using testing::HttpGet;
+  const std::string& http = daemon_->http();
+  EXPECT_EQ(HttpGet(http, "/healthz").status, 200);
+  // Nothing is rolled out yet.
+  ASSERT_EQ(Upload().code, 0);
+  const std::string manifest_url = "/v1/models/fashion/manifest?device_class=test-x86&device_id=phone-1";
+  EXPECT_EQ(HttpGet(http, manifest_url).status, 404);
+  ASSERT_EQ(daemon_->Cli("rollout fashion --version 1").code, 0);
+
+  const std::string public_pem = *server::ReadFile(daemon_->data_dir() + "/signing.pub");
+  const testing::HttpResult keys = HttpGet(http, "/v1/keys");
+  ASSERT_EQ(keys.status, 200);
+  const json keys_json = json::parse(keys.body);
+  EXPECT_EQ(keys_json["keys"][0]["public_key_pem"], public_pem);
+
+  const testing::HttpResult manifest = HttpGet(http, manifest_url);
+  ASSERT_EQ(manifest.status, 200) << manifest.body;
+  const json doc = json::parse(manifest.body);
+  const json& signed_part = doc["signed"];
+  EXPECT_EQ(signed_part["model"], "fashion");
+  EXPECT_EQ(signed_part["version"], 1);
+  EXPECT_EQ(signed_part["device_class"], "test-x86");
+  EXPECT_EQ(signed_part["serial"], 1);
+  EXPECT_EQ(signed_part["keyid"], keys_json["keys"][0]["keyid"]);
+  EXPECT_GT(signed_part["expires"].get<int64_t>(), signed_part["issued"].get<int64_t>());
+  EXPECT_TRUE(server::VerifyEd25519(public_pem, signed_part.dump(),
+                                    server::Base64Decode(doc["signatures"][0]["sig"].get<std::string>()))
+                  .ok());
+
+  const std::string sha = signed_part["sha256"];
+  const std::string url = signed_part["url"];
+  const std::string blob_path = url.substr(url.find("/v1/blobs/"));
+  EXPECT_EQ(blob_path, "/v1/blobs/" + sha);
+  const testing::HttpResult blob = HttpGet(http, blob_path);
+  ASSERT_EQ(blob.status, 200);
+  EXPECT_EQ(server::Sha256Hex(blob.body), sha);
+  EXPECT_EQ(blob.body.size(), signed_part["size"].get<uint64_t>());
+  EXPECT_EQ(blob.headers.at("etag"), "\"" + sha + "\"");
+  EXPECT_NE(blob.headers.at("cache-control").find("immutable"), std::string::npos);
+  EXPECT_EQ(HttpGet(http, blob_path, {{"If-None-Match", "\"" + sha + "\""}}).status, 304);
+  const testing::HttpResult part = HttpGet(http, blob_path, {{"Range", "bytes=10-19"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.body, blob.body.substr(10, 10));
+  EXPECT_EQ(part.headers.at("content-range"), "bytes 10-19/" + std::to_string(blob.body.size()));
+  EXPECT_EQ(HttpGet(http, blob_path, {{"Range", "bytes=100-"}}).body, blob.body.substr(100));
+  EXPECT_EQ(HttpGet(http, blob_path, {{"Range", "bytes=999999999-"}}).status, 416);
+  const testing::HttpResult head = HttpGet(http, blob_path, {}, "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers.at("content-length"), std::to_string(blob.body.size()));
+
+  // Only finished artifacts are served: not the uploaded model, not the evaluation data.
+  EXPECT_EQ(HttpGet(http, "/v1/blobs/" + server::Sha256Hex(*server::ReadFile(kLeNet300))).status, 404);
+  EXPECT_EQ(HttpGet(http, "/v1/blobs/" + server::Sha256Hex(*server::ReadFile(x_))).status, 404);
+  // Bad requests.
+  EXPECT_EQ(HttpGet(http, "/v1/models/nope/manifest?device_class=test-x86&device_id=d").status, 404);
+  EXPECT_EQ(HttpGet(http, "/v1/models/fashion/manifest?device_class=test-x86").status, 400);
+  EXPECT_EQ(HttpGet(http, "/v1/models/fashion/manifest?device_class=arm64-zzz&device_id=d").status, 404);
+  EXPECT_EQ(HttpGet(http, "/v1/models/fashion/manifest?device_class=../x&device_id=d").status, 400);
+  EXPECT_EQ(HttpGet(http, "/v1/models/fashion/manifest?device_class=test-x86&device_id=a%00b").status, 400);
+  EXPECT_EQ(HttpGet(http, "/v1/models/%2e%2e/manifest?device_class=test-x86&device_id=d").status, 400);
+  EXPECT_EQ(HttpGet(http, "/v1/blobs/../../catalog.sqlite").status, 404);
+  EXPECT_EQ(HttpGet(http, "/v1/blobs/" + std::string(64, 'Z')).status, 400);
+  EXPECT_EQ(HttpGet(http, "/v1/blobs/" + sha, {}, "POST").status, 405);
+  EXPECT_EQ(HttpGet(http, "/" + std::string(5000, 'a')).status, 400);
+  EXPECT_NE(testing::HttpRaw(http, "GARBAGE\r\n\r\n").find("400"), std::string::npos);
+  EXPECT_EQ(HttpGet(http, "/healthz").status, 200);  // and the server is still fine
+
+  // A 10% rollout of version 2 reaches 10% +- 3 points of devices; rollback returns them all.
+  ASSERT_EQ(Upload("--max-drop 1").code, 0);
+  ASSERT_EQ(daemon_->Cli("rollout fashion --version 2 --percent 10").code, 0);
+  int on_v2 = 0;
+  constexpr int kDevices = 1000;
+  for (int i = 0; i < kDevices; ++i) {
+    const testing::HttpResult r = HttpGet(
+        http, "/v1/models/fashion/manifest?device_class=test-x86&device_id=device-" + std::to_string(i));
+    ASSERT_EQ(r.status, 200);
+    const json m = json::parse(r.body);
+    EXPECT_EQ(m["signed"]["serial"], 2);
+    on_v2 += m["signed"]["version"] == 2;
+  }
+  EXPECT_NEAR(100.0 * on_v2 / kDevices, 10.0, 3.0);
+  ASSERT_EQ(daemon_->Cli("rollback fashion").code, 0);
+  for (int i = 0; i < 50; ++i) {
+    const json m = json::parse(
+        HttpGet(http, "/v1/models/fashion/manifest?device_class=test-x86&device_id=device-" + std::to_string(i)).body);
+    EXPECT_EQ(m["signed"]["version"], 1);
+    EXPECT_EQ(m["signed"]["serial"], 3);  // newer than every manifest served before
+  }
 }
 
 }  // namespace

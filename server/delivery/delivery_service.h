@@ -1,0 +1,65 @@
+// What devices talk to: signed manifests, artifact blobs, public keys, health. Transport-free
+// (http_server.h carries it over Beast), so every rule here is a plain function of a request.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "blobs/blob_store.h"
+#include "catalog/catalog.h"
+#include "crypto/signing_key.h"
+
+namespace kinglet::server {
+
+struct HttpRequestView {
+  std::string method;  // "GET", "HEAD", ...
+  std::string target;  // path and query, as sent
+  // Header lookup by lowercase name; "" when absent.
+  std::function<std::string(const std::string&)> header;
+};
+
+struct HttpReply {
+  unsigned status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // When set, the body is this file's bytes [file_offset, file_offset + file_length).
+  std::string file_path;
+  uint64_t file_offset = 0;
+  uint64_t file_length = 0;
+};
+
+struct DeliveryOptions {
+  std::string public_url;              // base of blob URLs, no trailing slash
+  int64_t manifest_ttl_seconds = 7 * 24 * 3600;
+  std::function<int64_t()> now;        // Unix seconds; defaults to the system clock
+};
+
+class DeliveryService {
+ public:
+  DeliveryService(Catalog* catalog, BlobStore* blobs, const SigningKey* key, DeliveryOptions options);
+
+  HttpReply Handle(const HttpRequestView& request);
+
+ private:
+  HttpReply Manifest(const std::string& model, const std::map<std::string, std::string>& query);
+  HttpReply Blob(const std::string& sha256, const HttpRequestView& request);
+  HttpReply Keys();
+  int64_t Now() const;
+
+  Catalog* catalog_;
+  BlobStore* blobs_;
+  const SigningKey* key_;
+  DeliveryOptions options_;
+};
+
+// Percent-decodes a URL component; false on a malformed escape.
+bool PercentDecode(const std::string& in, std::string* out);
+
+}  // namespace kinglet::server

@@ -1,0 +1,189 @@
+#include "delivery/http_server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace kinglet::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+
+std::string Lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, DeliveryService* service) : stream_(std::move(socket)), service_(service) {}
+
+  void Start() { ReadNext(); }
+
+ private:
+  void ReadNext() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(64 * 1024);
+    stream_.expires_after(kIdleTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) {
+      return Close();
+    }
+    if (ec) {
+      // A malformed request gets a 400 before the connection closes.
+      return WriteString(http::status::bad_request, R"({"error":"malformed HTTP request"})", false, 11);
+    }
+    const auto& req = parser_->get();
+    HttpRequestView view;
+    view.method = std::string(req.method_string());
+    view.target = std::string(req.target());
+    view.header = [&req](const std::string& name) {
+      auto it = req.find(name);
+      return it == req.end() ? std::string() : std::string(it->value());
+    };
+    const HttpReply reply = service_->Handle(view);
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    const bool head = req.method() == http::verb::head;
+    if (reply.file_path.empty()) {
+      auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(reply.status), version);
+      for (const auto& [k, v] : reply.headers) res->set(k, v);
+      res->body() = head ? std::string() : reply.body;
+      res->keep_alive(keep_alive);
+      res->prepare_payload();
+      if (head) res->content_length(reply.body.size());
+      return Write(res);
+    }
+    if (head || (reply.file_offset == 0 && reply.status == 200)) {
+      if (head) {
+        auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(reply.status), version);
+        for (const auto& [k, v] : reply.headers) res->set(k, v);
+        res->keep_alive(keep_alive);
+        res->content_length(reply.file_length);
+        return Write(res);
+      }
+      auto res = std::make_shared<http::response<http::file_body>>(static_cast<http::status>(reply.status), version);
+      beast::error_code open_ec;
+      res->body().open(reply.file_path.c_str(), beast::file_mode::scan, open_ec);
+      if (open_ec) return WriteString(http::status::not_found, R"({"error":"blob vanished"})", keep_alive, version);
+      for (const auto& [k, v] : reply.headers) res->set(k, v);
+      res->keep_alive(keep_alive);
+      res->prepare_payload();
+      return Write(res);
+    }
+    // A byte range: read just that slice (ranges resume downloads, so they are at most a file).
+    std::string slice(reply.file_length, '\0');
+    const int fd = ::open(reply.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : ::pread(fd, slice.data(), slice.size(), static_cast<off_t>(reply.file_offset));
+    if (fd >= 0) ::close(fd);
+    if (n != static_cast<ssize_t>(slice.size())) {
+      return WriteString(http::status::internal_server_error, R"({"error":"cannot read blob"})", keep_alive, version);
+    }
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(reply.status), version);
+    for (const auto& [k, v] : reply.headers) res->set(k, v);
+    res->body() = std::move(slice);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    Write(res);
+  }
+
+  void WriteString(http::status status, const std::string& body, bool keep_alive, unsigned version) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, version);
+    res->set(http::field::content_type, "application/json");
+    res->body() = body + "\n";
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    Write(res);
+  }
+
+  template <class Response>
+  void Write(std::shared_ptr<Response> res) {
+    stream_.expires_after(kIdleTimeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec || !res->keep_alive()) return self->Close();
+      self->ReadNext();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  DeliveryService* service_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  DeliveryService* service;
+  HttpServerOptions options;
+  asio::io_context io;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+
+  void Accept() {
+    acceptor->async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), service)->Start();
+      Accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(DeliveryService* service, HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->service = service;
+  impl_->options = std::move(options);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  const std::string& listen = impl_->options.listen;
+  const size_t colon = listen.rfind(':');
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(listen.substr(0, colon), ec);
+  if (ec) return Status::InvalidArgument("--http-listen host must be an IP address, got '" + listen + "'");
+  const auto port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+  tcp::endpoint endpoint(address, port);
+  auto& acceptor = impl_->acceptor.emplace(impl_->io);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IOError("cannot listen for HTTP on " + listen + ": " + ec.message());
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  }
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  if (impl_->threads.empty()) return;
+  asio::post(impl_->io, [this] {
+    beast::error_code ignored;
+    impl_->acceptor->close(ignored);
+  });
+  impl_->io.stop();
+  for (std::thread& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace kinglet::server

@@ -4,6 +4,7 @@
 #
 #   deploy/install-deps.sh            build + test + fixture-data packages
 #   deploy/install-deps.sh --fixtures also the Python packages tools/make_fixtures.py needs
+#   deploy/install-deps.sh --bench    also wrk and nginx for bench/server
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,9 @@ packages=(
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(wrk nginx-light)
 fi
 
 missing=()

@@ -203,7 +203,9 @@ Status Catalog::PutDeviceClass(const DeviceClassRecord& r) {
                                         "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO UPDATE SET isa = ?2, "
                                         "cpu_features = ?3, min_ram_mib = ?4, profile = ?5"));
   s.Bind(1, r.name).Bind(2, r.isa).Bind(3, JoinFeatures(r.cpu_features)).Bind(4, int64_t{r.min_ram_mib}).Bind(5, r.profile);
-  return s.Run();
+  KINGLET_RETURN_IF_ERROR(s.Run());
+  BumpDeliveryGeneration();
+  return Status::Ok();
 }
 
 Result<std::vector<DeviceClassRecord>> Catalog::ListDeviceClasses() {
@@ -233,7 +235,9 @@ Status Catalog::DeleteDeviceClass(const std::string& name) {
   KINGLET_ASSIGN_OR_RETURN(sql::Statement del, db_->Prepare("DELETE FROM device_classes WHERE name = ?1"));
   del.Bind(1, name);
   KINGLET_RETURN_IF_ERROR(del.Run());
-  return tx.Commit();
+  KINGLET_RETURN_IF_ERROR(tx.Commit());
+  BumpDeliveryGeneration();
+  return Status::Ok();
 }
 
 Result<std::pair<VersionRecord, std::vector<JobRecord>>> Catalog::CreateVersion(const NewVersion& r, int64_t now) {
@@ -379,6 +383,7 @@ Result<std::vector<std::string>> Catalog::DeleteVersion(const std::string& model
     if (r && used.Int(0) == 0) orphans.push_back(sha);
   }
   KINGLET_RETURN_IF_ERROR(tx.Commit());
+  BumpDeliveryGeneration();
   return orphans;
 }
 
@@ -427,7 +432,9 @@ Status Catalog::CompleteJob(uint64_t id, const ArtifactRecord& a, const std::str
   done.Bind(1, int64_t{static_cast<int>(JobState::kSucceeded)}).Bind(2, message).Bind(3, now).Bind(4, static_cast<int64_t>(id));
   KINGLET_RETURN_IF_ERROR(done.Run());
   if (db_->Changes() != 1) return Status::NotFound("job " + std::to_string(id) + " does not exist");
-  return tx.Commit();
+  KINGLET_RETURN_IF_ERROR(tx.Commit());
+  BumpDeliveryGeneration();
+  return Status::Ok();
 }
 
 Status Catalog::FailJob(uint64_t id, const std::string& message, int64_t now) {
@@ -599,6 +606,7 @@ Result<RolloutRecord> Catalog::SetRollout(const std::string& model, uint32_t ver
   r.updated = now;
   KINGLET_RETURN_IF_ERROR(WriteRollout(db_.get(), r));
   KINGLET_RETURN_IF_ERROR(tx.Commit());
+  BumpDeliveryGeneration();
   return r;
 }
 
@@ -630,6 +638,7 @@ Result<RolloutRecord> Catalog::Rollback(const std::string& model, int64_t now) {
   r.updated = now;
   KINGLET_RETURN_IF_ERROR(WriteRollout(db_.get(), r));
   KINGLET_RETURN_IF_ERROR(tx.Commit());
+  BumpDeliveryGeneration();
   return r;
 }
 

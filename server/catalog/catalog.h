@@ -7,6 +7,7 @@
 // Thread-safe: calls are serialised on one connection.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -144,6 +145,10 @@ class Catalog {
   Result<RolloutRecord> SetRollout(const std::string& model, uint32_t version, uint32_t percent, int64_t now);
   Result<RolloutRecord> Rollback(const std::string& model, int64_t now);
 
+  // Bumped by every change that can alter what devices are served (artifacts, rollouts,
+  // versions, device classes), so readers can cache derived answers until it moves.
+  uint64_t delivery_generation() const { return delivery_generation_.load(std::memory_order_acquire); }
+
   // Admin token hashes (sha256 hex).
   Status AddAdminTokenHash(const std::string& hash, int64_t now);
   Result<std::vector<std::string>> AdminTokenHashes();
@@ -155,8 +160,11 @@ class Catalog {
   Result<RolloutRecord> GetRolloutLocked(const std::string& model);
   Status RequireModelLocked(const std::string& model);
 
+  void BumpDeliveryGeneration() { delivery_generation_.fetch_add(1, std::memory_order_acq_rel); }
+
   std::mutex mu_;
   std::unique_ptr<sql::Database> db_;  // guarded by mu_
+  std::atomic<uint64_t> delivery_generation_{1};
 };
 
 const char* JobStateName(JobState state);

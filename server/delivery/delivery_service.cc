@@ -1,5 +1,6 @@
 #include "delivery/delivery_service.h"
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -170,6 +171,32 @@ HttpReply DeliveryService::Keys() {
   return r;
 }
 
+Result<RolloutRecord> DeliveryService::CachedRollout(const std::string& model, uint64_t generation) {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = rollouts_.find(model);
+    if (it != rollouts_.end() && it->second.first == generation) return it->second.second;
+  }
+  KINGLET_ASSIGN_OR_RETURN(RolloutRecord rollout, catalog_->GetRollout(model));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  rollouts_[model] = {generation, rollout};
+  return rollout;
+}
+
+Result<bool> DeliveryService::CachedIsArtifact(const std::string& sha256, uint64_t generation) {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = served_blobs_.find(sha256);
+    if (it != served_blobs_.end() && it->second == generation) return true;
+  }
+  KINGLET_ASSIGN_OR_RETURN(bool served, catalog_->IsArtifact(sha256));
+  if (served) {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    served_blobs_[sha256] = generation;
+  }
+  return served;
+}
+
 HttpReply DeliveryService::Manifest(const std::string& model, const std::map<std::string, std::string>& query) {
   const Status name_ok = ValidateName(model, "model name");
   if (!name_ok.ok()) return FromStatus(name_ok);
@@ -181,10 +208,22 @@ HttpReply DeliveryService::Manifest(const std::string& model, const std::map<std
   if (device == query.end() || !ValidDeviceId(device->second)) {
     return Error(400, "the device_id query parameter is required: 1-128 of [A-Za-z0-9._:-]");
   }
-  auto rollout = catalog_->GetRollout(model);
+  // Read the generation before the catalog: a change racing this request makes the next one miss.
+  const uint64_t generation = catalog_->delivery_generation();
+  auto rollout = CachedRollout(model, generation);
   if (!rollout.ok()) return FromStatus(rollout.status());
   const uint32_t version = VersionFor(*rollout, device->second);
   if (version == 0) return Error(404, "model '" + model + "' has no version rolled out");
+  const std::string cache_key = model + '\n' + cls->second + '\n' + std::to_string(version);
+  const int64_t now = Now();
+  const int64_t refresh = std::min<int64_t>(options_.manifest_ttl_seconds / 2, 600);
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = manifests_.find(cache_key);
+    if (it != manifests_.end() && it->second.generation == generation && now - it->second.issued < refresh) {
+      return it->second.reply;
+    }
+  }
   auto artifact = catalog_->GetArtifact(model, version, cls->second);
   if (!artifact.ok()) return FromStatus(artifact.status());
   // A canary whose job failed for this class leaves the class on the stable version.
@@ -204,16 +243,19 @@ HttpReply DeliveryService::Manifest(const std::string& model, const std::map<std
   fields.size = a.size;
   fields.url = options_.public_url + "/v1/blobs/" + a.sha256;
   fields.serial = rollout->serial;
-  fields.issued = Now();
+  fields.issued = now;
   fields.expires = fields.issued + options_.manifest_ttl_seconds;
   auto signed_manifest = SignManifest(fields, *key_);
   if (!signed_manifest.ok()) return FromStatus(signed_manifest.status());
-  return JsonReply(200, *signed_manifest);
+  HttpReply reply = JsonReply(200, *signed_manifest);
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  manifests_[cache_key] = {generation, now, reply};
+  return reply;
 }
 
 HttpReply DeliveryService::Blob(const std::string& sha256, const HttpRequestView& request) {
   if (!IsSha256Hex(sha256)) return Error(400, "a blob name is 64 lowercase hex digits");
-  auto served = catalog_->IsArtifact(sha256);
+  auto served = CachedIsArtifact(sha256, catalog_->delivery_generation());
   if (!served.ok()) return FromStatus(served.status());
   auto path = blobs_->PathOf(sha256);
   auto size = path.ok() ? blobs_->Size(sha256) : Result<uint64_t>(path.status());

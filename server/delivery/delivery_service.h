@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -52,11 +53,27 @@ class DeliveryService {
   HttpReply Blob(const std::string& sha256, const HttpRequestView& request);
   HttpReply Keys();
   int64_t Now() const;
+  Result<RolloutRecord> CachedRollout(const std::string& model, uint64_t generation);
+  Result<bool> CachedIsArtifact(const std::string& sha256, uint64_t generation);
 
   Catalog* catalog_;
   BlobStore* blobs_;
   const SigningKey* key_;
   DeliveryOptions options_;
+
+  // Answers derived from the catalog, valid while its delivery generation stands (so a rollout
+  // is visible on the next request) — the hot path then needs no SQLite query and, for a
+  // manifest already signed, no signature. Signed manifests are reissued after a while so
+  // their `issued`/`expires` stay fresh.
+  struct SignedManifest {
+    uint64_t generation = 0;
+    int64_t issued = 0;
+    HttpReply reply;
+  };
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, std::pair<uint64_t, RolloutRecord>> rollouts_;  // guarded by cache_mu_
+  std::unordered_map<std::string, SignedManifest> manifests_;                    // guarded by cache_mu_
+  std::unordered_map<std::string, uint64_t> served_blobs_;                        // guarded by cache_mu_
 };
 
 // Percent-decodes a URL component; false on a malformed escape.

@@ -58,8 +58,9 @@ struct Outcome {
 
 class Kingletd {
  public:
-  explicit Kingletd(std::string data_dir)
+  explicit Kingletd(std::string data_dir, std::vector<std::string> extra_flags = {})
       : data_dir_(std::move(data_dir)),
+        extra_flags_(std::move(extra_flags)),
         grpc_("127.0.0.1:" + std::to_string(FreePort())),
         http_("127.0.0.1:" + std::to_string(FreePort())) {}
   ~Kingletd() { Kill(SIGKILL); }
@@ -70,8 +71,12 @@ class Kingletd {
       const int log = ::open((data_dir_ + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(log, 1);
       ::dup2(log, 2);
-      ::execl(kDaemon.c_str(), kDaemon.c_str(), "--data-dir", data_dir_.c_str(), "--grpc-listen", grpc_.c_str(),
-              "--http-listen", http_.c_str(), static_cast<char*>(nullptr));
+      std::vector<std::string> args = {kDaemon, "--data-dir", data_dir_, "--grpc-listen", grpc_, "--http-listen", http_};
+      args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(kDaemon.c_str(), argv.data());
       ::_exit(127);
     }
     for (int i = 0; i < 200; ++i) {  // up to 10 s for the port to answer
@@ -129,6 +134,7 @@ class Kingletd {
 
  private:
   std::string data_dir_;
+  std::vector<std::string> extra_flags_;
   std::string grpc_;
   std::string http_;
   pid_t pid_ = -1;
@@ -229,6 +235,16 @@ TEST_F(KingletdTest, BadNamesAndCorruptModelsLeaveTheCatalogUntouched) {
   EXPECT_EQ(daemon_->Cli("device-classes put ok --profile extreme").code, 1);
 }
 
+TEST_F(KingletdTest, UploadsOverTheSizeLimitAreRefusedBeforeAnyByteIsStored) {
+  daemon_->Kill(SIGKILL);
+  Kingletd small(tmp_.path() + "/small", {"--max-upload-mb", "2"});
+  small.Start();
+  const Outcome out = small.Cli("upload " + kLeNet300 + " --name fashion --eval " + x_ + " --no-wait");  // 4.2 MB
+  EXPECT_EQ(out.code, 1) << out.output;
+  EXPECT_NE(out.output.find("larger than this server's limit"), std::string::npos) << out.output;
+  EXPECT_TRUE(small.CliJson("models")["models"].empty());
+}
+
 // Streams the model's first half, drops the connection, restarts the daemon with SIGKILL, then
 // resumes with the CLI: only the rest is sent and the version is complete and correct.
 TEST_F(KingletdTest, ACutUploadResumesAcrossAKilledDaemon) {
@@ -318,6 +334,8 @@ TEST_F(KingletdTest, DeliversSignedManifestsAndBlobs) {
   using testing::HttpGet;
   const std::string& http = daemon_->http();
   EXPECT_EQ(HttpGet(http, "/healthz").status, 200);
+  // Two device classes with different profiles: every one gets its own verified artifact.
+  ASSERT_EQ(daemon_->Cli("device-classes put test-arm --profile mid --isa arm64 --feature neon").code, 0);
   // Nothing is rolled out yet.
   ASSERT_EQ(Upload().code, 0);
   const std::string manifest_url = "/v1/models/fashion/manifest?device_class=test-x86&device_id=phone-1";
@@ -364,6 +382,19 @@ TEST_F(KingletdTest, DeliversSignedManifestsAndBlobs) {
   const testing::HttpResult head = HttpGet(http, blob_path, {}, "HEAD");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.headers.at("content-length"), std::to_string(blob.body.size()));
+
+  // The other class's artifact is a different, equally verified blob.
+  const testing::HttpResult arm =
+      HttpGet(http, "/v1/models/fashion/manifest?device_class=test-arm&device_id=phone-1");
+  ASSERT_EQ(arm.status, 200) << arm.body;
+  const json arm_doc = json::parse(arm.body);
+  EXPECT_EQ(arm_doc["signed"]["device_class"], "test-arm");
+  EXPECT_NE(arm_doc["signed"]["sha256"], sha);
+  EXPECT_TRUE(server::VerifyEd25519(public_pem, arm_doc["signed"].dump(),
+                                    server::Base64Decode(arm_doc["signatures"][0]["sig"].get<std::string>()))
+                  .ok());
+  const std::string arm_sha = arm_doc["signed"]["sha256"];
+  EXPECT_EQ(server::Sha256Hex(HttpGet(http, "/v1/blobs/" + arm_sha).body), arm_sha);
 
   // Only finished artifacts are served: not the uploaded model, not the evaluation data.
   EXPECT_EQ(HttpGet(http, "/v1/blobs/" + server::Sha256Hex(*server::ReadFile(kLeNet300))).status, 404);

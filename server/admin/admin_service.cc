@@ -221,6 +221,11 @@ Status AdminService::FinishUpload(const UploadPlan& plan, pb::UploadResponse* re
   const Status checked = CheckUploadedFiles(plan, *blobs_);
   if (!checked.ok()) {
     (void)uploads_->Remove(plan.upload_id);
+    // The rejected files leave the blob store again, unless an existing version shares them.
+    for (const UploadFileSpec& f : plan.files) {
+      auto referenced = catalog_->IsBlobReferenced(f.sha256);
+      if (referenced.ok() && !*referenced) (void)blobs_->Remove(f.sha256);
+    }
     return checked;
   }
   NewVersion v;

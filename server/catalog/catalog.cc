@@ -513,6 +513,18 @@ Result<std::optional<ArtifactRecord>> Catalog::GetArtifact(const std::string& mo
   return std::optional<ArtifactRecord>(ReadArtifact(s));
 }
 
+Result<bool> Catalog::IsBlobReferenced(const std::string& sha256) {
+  std::lock_guard<std::mutex> lock(mu_);
+  KINGLET_ASSIGN_OR_RETURN(
+      sql::Statement s,
+      db_->Prepare("SELECT (SELECT COUNT(*) FROM versions WHERE source_sha256 = ?1 OR eval_inputs_sha256 = ?1 OR "
+                   "eval_labels_sha256 = ?1 OR calibration_sha256 = ?1) + "
+                   "(SELECT COUNT(*) FROM artifacts WHERE sha256 = ?1)"));
+  s.Bind(1, sha256);
+  KINGLET_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row && s.Int(0) > 0;
+}
+
 Result<bool> Catalog::IsArtifact(const std::string& sha256) {
   std::lock_guard<std::mutex> lock(mu_);
   KINGLET_ASSIGN_OR_RETURN(sql::Statement s, db_->Prepare("SELECT 1 FROM artifacts WHERE sha256 = ?1 LIMIT 1"));

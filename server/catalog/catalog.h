@@ -136,6 +136,9 @@ class Catalog {
   Result<std::optional<ArtifactRecord>> GetArtifact(const std::string& model, uint32_t version,
                                                     const std::string& device_class);
 
+  // True when a version (as source or evaluation data) or an artifact names blob `sha256`.
+  Result<bool> IsBlobReferenced(const std::string& sha256);
+
   // True when some finished job produced blob `sha256` (only those are served to devices; the
   // uploaded sources and evaluation data never are).
   Result<bool> IsArtifact(const std::string& sha256);

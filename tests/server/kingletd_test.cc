@@ -227,6 +227,8 @@ TEST_F(KingletdTest, BadNamesAndCorruptModelsLeaveTheCatalogUntouched) {
   const Outcome corrupt = daemon_->Cli("upload " + garbage + " --name fashion --eval " + x_ + " --no-wait");
   EXPECT_EQ(corrupt.code, 1) << corrupt.output;
   EXPECT_NE(corrupt.output.find("not a usable ONNX file"), std::string::npos) << corrupt.output;
+  const std::string garbage_sha = server::Sha256Hex(*server::ReadFile(garbage));
+  EXPECT_FALSE(server::PathExists(daemon_->data_dir() + "/blobs/" + garbage_sha.substr(0, 2) + "/" + garbage_sha));
   const Outcome labels = daemon_->Cli("upload " + kLeNet300 + " --name fashion --eval " + x_ + " " + x_ + " --no-wait");
   EXPECT_EQ(labels.code, 1) << labels.output;
   EXPECT_TRUE(daemon_->CliJson("models")["models"].empty());

@@ -64,14 +64,16 @@ http {
   etag on;
   server {
     listen $static;
-    location ~ ^/v1/blobs/(..)([0-9a-f]{62})\$ {
+    location ~ "^/v1/blobs/(..)([0-9a-f]{62})\$" {
       alias $tmp/data/blobs/\$1/\$1\$2;
       add_header Cache-Control "public, max-age=31536000, immutable";
     }
   }
 }
 CONF
-nginx -c "$tmp/nginx.conf" -p "$tmp" -g "user root;" 2>>"$tmp/nginx.error.log"
+user_directive=()
+[[ $(id -u) -eq 0 ]] && user_directive=(-g "user root;")
+nginx -c "$tmp/nginx.conf" -p "$tmp" "${user_directive[@]}" || { cat "$tmp/nginx.error.log" >&2; exit 1; }
 sleep 0.3
 
 run_wrk() {  # URL -> "requests/s MB/s"

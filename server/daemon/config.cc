@@ -52,7 +52,10 @@ Result<DaemonConfig> ParseDaemonConfig(int argc, const char* const* argv) {
        "evaluation threads per job (0 = all cores)")
       ("max-upload-mb", po::value(&c.max_upload_mb)->default_value(c.max_upload_mb), "largest upload accepted")
       ("manifest-ttl", po::value(&c.manifest_ttl_seconds)->default_value(c.manifest_ttl_seconds),
-       "seconds a signed manifest stays valid");
+       "seconds a signed manifest stays valid")
+      ("blob-cache-mb", po::value(&c.blob_cache_mb)->default_value(c.blob_cache_mb),
+       "memory for hot artifacts served to devices")
+      ("http-threads", po::value(&c.http_threads)->default_value(c.http_threads), "HTTP I/O threads");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -77,6 +80,8 @@ Result<DaemonConfig> ParseDaemonConfig(int argc, const char* const* argv) {
   if (c.workers < 1 || c.workers > 64) return Status::InvalidArgument("--workers must be 1..64");
   if (c.job_threads < 0 || c.job_threads > 256) return Status::InvalidArgument("--job-threads must be 0..256");
   if (c.max_upload_mb < 1 || c.max_upload_mb > (1u << 20)) return Status::InvalidArgument("--max-upload-mb must be 1..1048576");
+  if (c.blob_cache_mb > (1u << 20)) return Status::InvalidArgument("--blob-cache-mb must be 0..1048576");
+  if (c.http_threads < 1 || c.http_threads > 256) return Status::InvalidArgument("--http-threads must be 1..256");
   if (c.manifest_ttl_seconds < 60) return Status::InvalidArgument("--manifest-ttl must be at least 60 seconds");
   if (c.public_url.empty()) c.public_url = "http://" + c.http_listen;
   while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();

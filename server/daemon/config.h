@@ -18,6 +18,8 @@ struct DaemonConfig {
   int job_threads = 0;                     // evaluation threads per job; 0 = all cores
   uint64_t max_upload_mb = 1024;           // per upload, all files together
   int64_t manifest_ttl_seconds = 7 * 24 * 3600;
+  uint64_t blob_cache_mb = 256;            // artifacts served from memory
+  int http_threads = 2;
   bool show_help = false;
   std::string help;
 };

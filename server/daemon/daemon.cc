@@ -91,8 +91,9 @@ Status Daemon::Start(std::ostream& log) {
   DeliveryOptions delivery;
   delivery.public_url = config_.public_url;
   delivery.manifest_ttl_seconds = config_.manifest_ttl_seconds;
+  delivery.blob_cache_bytes = config_.blob_cache_mb << 20;
   delivery_ = std::make_unique<DeliveryService>(catalog_.get(), blobs_.get(), key_.get(), delivery);
-  http_ = std::make_unique<HttpServer>(delivery_.get(), HttpServerOptions{config_.http_listen, 2});
+  http_ = std::make_unique<HttpServer>(delivery_.get(), HttpServerOptions{config_.http_listen, config_.http_threads});
   KINGLET_RETURN_IF_ERROR(http_->Start());
   log << "kingletd: delivery HTTP on " << config_.http_listen << " (manifests, blobs, /v1/keys, /healthz)\n";
   return Status::Ok();

@@ -113,7 +113,7 @@ bool PercentDecode(const std::string& in, std::string* out) {
 }
 
 DeliveryService::DeliveryService(Catalog* catalog, BlobStore* blobs, const SigningKey* key, DeliveryOptions options)
-    : catalog_(catalog), blobs_(blobs), key_(key), options_(std::move(options)) {}
+    : catalog_(catalog), blobs_(blobs), key_(key), options_(std::move(options)), blob_cache_(options_.blob_cache_bytes) {}
 
 int64_t DeliveryService::Now() const { return options_.now ? options_.now() : static_cast<int64_t>(std::time(nullptr)); }
 
@@ -273,7 +273,16 @@ HttpReply DeliveryService::Blob(const std::string& sha256, const HttpRequestView
     r.status = 304;
     return r;
   }
-  r.file_path = *path;
+  std::shared_ptr<const std::string> bytes = blob_cache_.Get(sha256);
+  if (bytes == nullptr && *size <= options_.blob_cache_bytes / 8) {
+    auto read = blobs_->Read(sha256);
+    if (read.ok() && read->size() == *size) {
+      bytes = std::make_shared<const std::string>(std::move(*read));
+      blob_cache_.Put(sha256, bytes);
+    }
+  }
+  r.shared_body = bytes;
+  if (bytes == nullptr) r.file_path = *path;
   r.file_offset = 0;
   r.file_length = *size;
   const std::string range = request.header("range");
@@ -283,6 +292,7 @@ HttpReply DeliveryService::Blob(const std::string& sha256, const HttpRequestView
     if (!satisfiable) {
       r.status = 416;
       r.file_path.clear();
+      r.shared_body.reset();
       r.file_length = 0;
       r.headers.push_back({"Content-Range", "bytes */" + std::to_string(*size)});
       return r;

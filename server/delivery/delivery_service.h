@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "blobs/blob_store.h"
+#include "delivery/blob_cache.h"
 #include "catalog/catalog.h"
 #include "crypto/signing_key.h"
 
@@ -30,7 +32,9 @@ struct HttpReply {
   unsigned status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  // When set, the body is this file's bytes [file_offset, file_offset + file_length).
+  // When set, the body is these shared bytes [file_offset, file_offset + file_length).
+  std::shared_ptr<const std::string> shared_body;
+  // Else, when set, the body is this file's bytes [file_offset, file_offset + file_length).
   std::string file_path;
   uint64_t file_offset = 0;
   uint64_t file_length = 0;
@@ -40,6 +44,7 @@ struct DeliveryOptions {
   std::string public_url;              // base of blob URLs, no trailing slash
   int64_t manifest_ttl_seconds = 7 * 24 * 3600;
   std::function<int64_t()> now;        // Unix seconds; defaults to the system clock
+  uint64_t blob_cache_bytes = 256ull << 20;
 };
 
 class DeliveryService {
@@ -60,6 +65,7 @@ class DeliveryService {
   BlobStore* blobs_;
   const SigningKey* key_;
   DeliveryOptions options_;
+  BlobCache blob_cache_;
 
   // Answers derived from the catalog, valid while its delivery generation stands (so a rollout
   // is visible on the next request) — the hot path then needs no SQLite query and, for a

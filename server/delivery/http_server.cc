@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/span_body.hpp>
 
 namespace kinglet::server {
 namespace {
@@ -26,7 +27,13 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, DeliveryService* service) : stream_(std::move(socket)), service_(service) {}
 
-  void Start() { ReadNext(); }
+  void Start() {
+    // Responses go out in several writes (headers, then the body in pieces); without NODELAY,
+    // Nagle holds the tail until the peer's delayed ACK, ~40 ms per response.
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    ReadNext();
+  }
 
  private:
   void ReadNext() {
@@ -58,6 +65,24 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
     const bool head = req.method() == http::verb::head;
+    if (reply.shared_body != nullptr) {
+      if (head) {
+        auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(reply.status), version);
+        for (const auto& [k, v] : reply.headers) res->set(k, v);
+        res->keep_alive(keep_alive);
+        res->content_length(reply.file_length);
+        return Write(res);
+      }
+      // One write from memory; the shared bytes live until the write completes.
+      auto res = std::make_shared<http::response<http::span_body<char const>>>(static_cast<http::status>(reply.status),
+                                                                              version);
+      for (const auto& [k, v] : reply.headers) res->set(k, v);
+      res->body() = http::span_body<char const>::value_type(reply.shared_body->data() + reply.file_offset,
+                                                             reply.file_length);
+      res->keep_alive(keep_alive);
+      res->prepare_payload();
+      return Write(res, reply.shared_body);
+    }
     if (reply.file_path.empty()) {
       auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(reply.status), version);
       for (const auto& [k, v] : reply.headers) res->set(k, v);
@@ -109,10 +134,11 @@ class Session : public std::enable_shared_from_this<Session> {
     Write(res);
   }
 
+  // `keep` holds whatever the response body points into until the write is done.
   template <class Response>
-  void Write(std::shared_ptr<Response> res) {
+  void Write(std::shared_ptr<Response> res, std::shared_ptr<const void> keep = nullptr) {
     stream_.expires_after(kIdleTimeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+    http::async_write(stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
       if (ec || !res->keep_alive()) return self->Close();
       self->ReadNext();
     });

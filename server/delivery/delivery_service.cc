@@ -257,9 +257,27 @@ HttpReply DeliveryService::Blob(const std::string& sha256, const HttpRequestView
   if (!IsSha256Hex(sha256)) return Error(400, "a blob name is 64 lowercase hex digits");
   auto served = CachedIsArtifact(sha256, catalog_->delivery_generation());
   if (!served.ok()) return FromStatus(served.status());
-  auto path = blobs_->PathOf(sha256);
-  auto size = path.ok() ? blobs_->Size(sha256) : Result<uint64_t>(path.status());
-  if (!*served || !size.ok()) return Error(404, "no artifact " + sha256);
+  if (!*served) return Error(404, "no artifact " + sha256);
+  // Hot blobs come from memory with no file system call at all.
+  std::shared_ptr<const std::string> bytes = blob_cache_.Get(sha256);
+  std::string path;
+  uint64_t size = 0;
+  if (bytes != nullptr) {
+    size = bytes->size();
+  } else {
+    auto p = blobs_->PathOf(sha256);
+    auto s = p.ok() ? blobs_->Size(sha256) : Result<uint64_t>(p.status());
+    if (!s.ok()) return Error(404, "no artifact " + sha256);
+    path = *p;
+    size = *s;
+    if (size <= options_.blob_cache_bytes / 8) {
+      auto read = blobs_->Read(sha256);
+      if (read.ok() && read->size() == size) {
+        bytes = std::make_shared<const std::string>(std::move(*read));
+        blob_cache_.Put(sha256, bytes);
+      }
+    }
+  }
 
   HttpReply r;
   const std::string etag = "\"" + sha256 + "\"";
@@ -273,35 +291,27 @@ HttpReply DeliveryService::Blob(const std::string& sha256, const HttpRequestView
     r.status = 304;
     return r;
   }
-  std::shared_ptr<const std::string> bytes = blob_cache_.Get(sha256);
-  if (bytes == nullptr && *size <= options_.blob_cache_bytes / 8) {
-    auto read = blobs_->Read(sha256);
-    if (read.ok() && read->size() == *size) {
-      bytes = std::make_shared<const std::string>(std::move(*read));
-      blob_cache_.Put(sha256, bytes);
-    }
-  }
   r.shared_body = bytes;
-  if (bytes == nullptr) r.file_path = *path;
+  if (bytes == nullptr) r.file_path = path;
   r.file_offset = 0;
-  r.file_length = *size;
+  r.file_length = size;
   const std::string range = request.header("range");
   uint64_t first = 0, last = 0;
   bool satisfiable = false;
-  if (!range.empty() && ParseRange(range, *size, &first, &last, &satisfiable)) {
+  if (!range.empty() && ParseRange(range, size, &first, &last, &satisfiable)) {
     if (!satisfiable) {
       r.status = 416;
       r.file_path.clear();
       r.shared_body.reset();
       r.file_length = 0;
-      r.headers.push_back({"Content-Range", "bytes */" + std::to_string(*size)});
+      r.headers.push_back({"Content-Range", "bytes */" + std::to_string(size)});
       return r;
     }
     r.status = 206;
     r.file_offset = first;
     r.file_length = last - first + 1;
     r.headers.push_back(
-        {"Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(*size)});
+        {"Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(size)});
   }
   return r;
 }

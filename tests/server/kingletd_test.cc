@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,6 +132,7 @@ class Kingletd {
 
   const std::string& data_dir() const { return data_dir_; }
   const std::string& http() const { return http_; }
+  const std::string& grpc() const { return grpc_; }
 
  private:
   std::string data_dir_;
@@ -235,6 +237,37 @@ TEST_F(KingletdTest, BadNamesAndCorruptModelsLeaveTheCatalogUntouched) {
   EXPECT_EQ(daemon_->Cli("model ../../x").code, 1);
   EXPECT_EQ(daemon_->Cli("device-classes put Bad --profile low").code, 1);
   EXPECT_EQ(daemon_->Cli("device-classes put ok --profile extreme").code, 1);
+}
+
+// Outside the Kingletd helper (which always passes --server/--token): the three other ways to
+// say where the server is and which token to use.
+Outcome Shell(const std::string& command) {
+  Outcome out;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.output.append(buffer, n);
+  const int status = ::pclose(p);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST_F(KingletdTest, LoginFileAndEnvironmentFindTheServer) {
+  const std::string home = tmp_.path() + "/home";
+  ASSERT_TRUE(server::MakeDirectories(home).ok());
+  const std::string env = "env -u KINGLET_SERVER -u KINGLET_TOKEN -u XDG_CONFIG_HOME HOME=" + home + " ";
+  EXPECT_EQ(Shell(env + kCli + " models").code, 2);  // nothing configured: a usage error naming the ways
+  const Outcome bad = Shell(env + kCli + " login --server " + daemon_->grpc() + " --token kgl_wrong");
+  EXPECT_EQ(bad.code, 4) << bad.output;
+  EXPECT_FALSE(server::PathExists(home + "/.config/kinglet/config.json"));  // a refused token is not saved
+  const Outcome login = Shell(env + kCli + " login --server " + daemon_->grpc() + " --token " + daemon_->Token());
+  ASSERT_EQ(login.code, 0) << login.output;
+  struct stat st {};
+  ASSERT_EQ(::stat((home + "/.config/kinglet/config.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(Shell(env + kCli + " device-classes").code, 0);
+  const std::string vars = "env HOME=/nonexistent KINGLET_SERVER=" + daemon_->grpc() + " KINGLET_TOKEN=" + daemon_->Token() + " ";
+  EXPECT_EQ(Shell(vars + kCli + " models").code, 0);
 }
 
 TEST_F(KingletdTest, UploadsOverTheSizeLimitAreRefusedBeforeAnyByteIsStored) {

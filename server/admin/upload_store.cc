@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -178,6 +180,26 @@ Status UploadStore::Remove(const std::string& upload_id) {
   std::filesystem::remove_all(DirOf(upload_id), error);
   if (error) return Status::IOError("cannot remove upload " + upload_id + ": " + error.message());
   return Status::Ok();
+}
+
+int UploadStore::RemoveStale(int64_t max_age_seconds) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  int removed = 0;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::seconds(max_age_seconds);
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir_, error)) {
+    if (!entry.is_directory(error)) continue;
+    // The newest file in the upload says when it was last touched.
+    fs::file_time_type newest = fs::last_write_time(entry.path(), error);
+    for (const fs::directory_entry& file : fs::directory_iterator(entry.path(), error)) {
+      newest = std::max(newest, fs::last_write_time(file.path(), error));
+    }
+    if (newest < cutoff && ValidateUploadId(entry.path().filename().string()).ok()) {
+      fs::remove_all(entry.path(), error);
+      ++removed;
+    }
+  }
+  return removed;
 }
 
 }  // namespace kinglet::server

@@ -51,6 +51,8 @@ class UploadStore {
   Status Append(const std::string& upload_id, const UploadFileSpec& file, uint64_t offset, std::string_view data);
   std::string PartPath(const std::string& upload_id, UploadRole role) const;
   Status Remove(const std::string& upload_id);
+  // Removes uploads untouched for `max_age_seconds` (abandoned ones); returns how many.
+  int RemoveStale(int64_t max_age_seconds);
 
  private:
   std::string DirOf(const std::string& upload_id) const { return dir_ + "/" + upload_id; }

@@ -32,6 +32,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(const DaemonConfig& config, std::os
   KINGLET_ASSIGN_OR_RETURN(d->blobs_, BlobStore::Open(dir + "/blobs"));
   KINGLET_RETURN_IF_ERROR(MakeDirectories(dir + "/uploads", 0700));
   d->uploads_ = std::make_unique<UploadStore>(dir + "/uploads", config.max_upload_mb << 20);
+  constexpr int64_t kAbandonedUploadSeconds = 7 * 24 * 3600;
+  if (const int stale = d->uploads_->RemoveStale(kAbandonedUploadSeconds)) {
+    log << "kingletd: removed " << stale << " upload(s) abandoned for a week\n";
+  }
   KINGLET_ASSIGN_OR_RETURN(d->key_, SigningKey::LoadOrCreate(dir + "/signing.key", dir + "/signing.pub"));
   KINGLET_RETURN_IF_ERROR(d->EnsureAdminToken(log));
   KINGLET_RETURN_IF_ERROR(d->EnsureDeviceClasses(log));

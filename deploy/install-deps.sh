@@ -14,7 +14,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev libssl-dev
   libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libonnx-testdata dataset-fashion-mnist
-  zlib1g-dev libzstd-dev zstd gzip
+  zlib1g-dev libzstd-dev zstd gzip curl ca-certificates
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)

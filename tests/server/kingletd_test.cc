@@ -57,6 +57,18 @@ struct Outcome {
   std::string output;  // stdout and stderr
 };
 
+// Runs a shell command; its exit code and its stdout and stderr together.
+Outcome Shell(const std::string& command) {
+  Outcome out;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.output.append(buffer, n);
+  const int status = ::pclose(p);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
 class Kingletd {
  public:
   explicit Kingletd(std::string data_dir, std::vector<std::string> extra_flags = {})
@@ -101,18 +113,9 @@ class Kingletd {
   }
 
   Outcome Cli(const std::string& args, const std::string& token = "") const {
-    const std::string command = kCli + " --server " + grpc_ + " --token " +
-                                (token.empty() ? (server::PathExists(data_dir_ + "/admin.token") ? Token() : "none")
-                                               : token) +
-                                " " + args + " 2>&1";
-    Outcome out;
-    FILE* p = ::popen(command.c_str(), "r");
-    char buffer[4096];
-    size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.output.append(buffer, n);
-    const int status = ::pclose(p);
-    out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return out;
+    return Shell(kCli + " --server " + grpc_ + " --token " +
+                 (token.empty() ? (server::PathExists(data_dir_ + "/admin.token") ? Token() : "none") : token) + " " +
+                 args);
   }
 
   json CliJson(const std::string& args) const {
@@ -241,17 +244,6 @@ TEST_F(KingletdTest, BadNamesAndCorruptModelsLeaveTheCatalogUntouched) {
 
 // Outside the Kingletd helper (which always passes --server/--token): the three other ways to
 // say where the server is and which token to use.
-Outcome Shell(const std::string& command) {
-  Outcome out;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.output.append(buffer, n);
-  const int status = ::pclose(p);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
-
 TEST_F(KingletdTest, LoginFileAndEnvironmentFindTheServer) {
   const std::string home = tmp_.path() + "/home";
   ASSERT_TRUE(server::MakeDirectories(home).ok());

@@ -5,26 +5,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "common/file_io.h"
 #include "common/sha256.h"
 
 namespace kinglet::server {
 namespace {
-
-Result<std::string> HashFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open " + path);
-  Sha256 hash;
-  char buffer[1 << 16];
-  while (in) {
-    in.read(buffer, sizeof buffer);
-    hash.Update(std::string_view(buffer, static_cast<size_t>(in.gcount())));
-  }
-  if (in.bad()) return Status::IOError("cannot read " + path);
-  return hash.FinishHex();
-}
 
 }  // namespace
 
@@ -66,7 +52,7 @@ Result<std::string> BlobStore::Put(std::string_view bytes) {
 
 Status BlobStore::Adopt(const std::string& path, const std::string& sha256) {
   KINGLET_ASSIGN_OR_RETURN(const std::string target, PathOf(sha256));
-  KINGLET_ASSIGN_OR_RETURN(const std::string actual, HashFile(path));
+  KINGLET_ASSIGN_OR_RETURN(const std::string actual, Sha256File(path));
   if (actual != sha256) {
     return Status::Corruption(path + " hashes to " + actual + ", not the expected " + sha256);
   }
@@ -100,7 +86,7 @@ Result<uint64_t> BlobStore::Size(const std::string& sha256) const {
 
 Status BlobStore::Verify(const std::string& sha256) const {
   KINGLET_ASSIGN_OR_RETURN(const std::string path, PathOf(sha256));
-  KINGLET_ASSIGN_OR_RETURN(const std::string actual, HashFile(path));
+  KINGLET_ASSIGN_OR_RETURN(const std::string actual, Sha256File(path));
   if (actual != sha256) return Status::Corruption("blob " + sha256 + " on disk now hashes to " + actual);
   return Status::Ok();
 }

@@ -101,6 +101,11 @@ std::vector<std::string> SplitFeatures(const std::string& text) {
   return out;
 }
 
+// How many versions (as source or evaluation data) and artifacts name blob ?1.
+constexpr const char* kBlobReferenceCount =
+    "SELECT (SELECT COUNT(*) FROM versions WHERE source_sha256 = ?1 OR eval_inputs_sha256 = ?1 OR "
+    "eval_labels_sha256 = ?1 OR calibration_sha256 = ?1) + (SELECT COUNT(*) FROM artifacts WHERE sha256 = ?1)";
+
 constexpr const char* kJobColumns =
     "id, model, version, device_class, profile, state, stage, progress, message, attempts, created, updated";
 
@@ -371,11 +376,7 @@ Result<std::vector<std::string>> Catalog::DeleteVersion(const std::string& model
   KINGLET_RETURN_IF_ERROR(history.Run());
   // A blob is orphaned when no remaining version or artifact names it (identical uploads share).
   std::vector<std::string> orphans;
-  KINGLET_ASSIGN_OR_RETURN(
-      sql::Statement used,
-      db_->Prepare("SELECT (SELECT COUNT(*) FROM versions WHERE source_sha256 = ?1 OR eval_inputs_sha256 = ?1 OR "
-                   "eval_labels_sha256 = ?1 OR calibration_sha256 = ?1) + "
-                   "(SELECT COUNT(*) FROM artifacts WHERE sha256 = ?1)"));
+  KINGLET_ASSIGN_OR_RETURN(sql::Statement used, db_->Prepare(kBlobReferenceCount));
   for (const std::string& sha : candidates) {
     used.Reset();
     used.Bind(1, sha);
@@ -515,11 +516,7 @@ Result<std::optional<ArtifactRecord>> Catalog::GetArtifact(const std::string& mo
 
 Result<bool> Catalog::IsBlobReferenced(const std::string& sha256) {
   std::lock_guard<std::mutex> lock(mu_);
-  KINGLET_ASSIGN_OR_RETURN(
-      sql::Statement s,
-      db_->Prepare("SELECT (SELECT COUNT(*) FROM versions WHERE source_sha256 = ?1 OR eval_inputs_sha256 = ?1 OR "
-                   "eval_labels_sha256 = ?1 OR calibration_sha256 = ?1) + "
-                   "(SELECT COUNT(*) FROM artifacts WHERE sha256 = ?1)"));
+  KINGLET_ASSIGN_OR_RETURN(sql::Statement s, db_->Prepare(kBlobReferenceCount));
   s.Bind(1, sha256);
   KINGLET_ASSIGN_OR_RETURN(bool row, s.Step());
   return row && s.Int(0) > 0;

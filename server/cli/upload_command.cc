@@ -31,20 +31,10 @@ struct LocalFile {
 };
 
 Result<LocalFile> Describe(pb::FileRole role, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  server::Sha256 hash;
-  LocalFile f{role, path, 0, ""};
-  std::string buffer(kChunkBytes, '\0');
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const size_t n = static_cast<size_t>(in.gcount());
-    hash.Update(std::string_view(buffer.data(), n));
-    f.size += n;
-  }
-  if (f.size == 0) return Status::InvalidArgument(path + " is empty");
-  f.sha256 = hash.FinishHex();
-  return f;
+  KINGLET_ASSIGN_OR_RETURN(const uint64_t size, server::FileSize(path));
+  if (size == 0) return Status::InvalidArgument(path + " is empty");
+  KINGLET_ASSIGN_OR_RETURN(std::string sha256, server::Sha256File(path));
+  return LocalFile{role, path, size, std::move(sha256)};
 }
 
 // "12.3/45.6 MiB  3.2 MiB/s  ETA 10 s" on one self-overwriting stderr line (only on a terminal).

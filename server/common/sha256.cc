@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <fstream>
+
 namespace kinglet::server {
 
 struct Sha256::Context {
@@ -28,6 +30,19 @@ std::string Sha256Hex(std::string_view bytes) {
   Sha256 h;
   h.Update(bytes);
   return h.FinishHex();
+}
+
+Result<std::string> Sha256File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  Sha256 hash;
+  char buffer[1 << 16];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    hash.Update(std::string_view(buffer, static_cast<size_t>(in.gcount())));
+  }
+  if (in.bad()) return Status::IOError("cannot read " + path);
+  return hash.FinishHex();
 }
 
 bool IsSha256Hex(std::string_view text) {

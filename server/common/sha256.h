@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "kinglet/status.h"
+
 namespace kinglet::server {
 
 // Incremental hashing, for files that arrive in chunks. Not copyable; not thread-safe.
@@ -27,6 +29,9 @@ class Sha256 {
 };
 
 std::string Sha256Hex(std::string_view bytes);
+
+// Hashes a file in 64 KiB reads (files may be larger than memory wants to hold).
+Result<std::string> Sha256File(const std::string& path);
 
 // True for exactly 64 lowercase hex digits (what Sha256Hex returns).
 bool IsSha256Hex(std::string_view text);

@@ -60,14 +60,14 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
     const bool head = req.method() == http::verb::head;
+    if (head && (reply.shared_body != nullptr || !reply.file_path.empty())) {
+      auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(reply.status), version);
+      for (const auto& [k, v] : reply.headers) res->set(k, v);
+      res->keep_alive(keep_alive);
+      res->content_length(reply.file_length);
+      return Write(res);
+    }
     if (reply.shared_body != nullptr) {
-      if (head) {
-        auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(reply.status), version);
-        for (const auto& [k, v] : reply.headers) res->set(k, v);
-        res->keep_alive(keep_alive);
-        res->content_length(reply.file_length);
-        return Write(res);
-      }
       // One write from memory; the shared bytes live until the write completes.
       auto res = std::make_shared<http::response<http::span_body<char const>>>(static_cast<http::status>(reply.status),
                                                                               version);
@@ -87,14 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (head) res->content_length(reply.body.size());
       return Write(res);
     }
-    if (head || (reply.file_offset == 0 && reply.status == 200)) {
-      if (head) {
-        auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(reply.status), version);
-        for (const auto& [k, v] : reply.headers) res->set(k, v);
-        res->keep_alive(keep_alive);
-        res->content_length(reply.file_length);
-        return Write(res);
-      }
+    if (reply.file_offset == 0 && reply.status == 200) {
       auto res = std::make_shared<http::response<http::file_body>>(static_cast<http::status>(reply.status), version);
       beast::error_code open_ec;
       res->body().open(reply.file_path.c_str(), beast::file_mode::scan, open_ec);

@@ -128,8 +128,14 @@ grpc::Status ToGrpcStatus(const Status& s) {
 }
 
 AdminService::AdminService(Catalog* catalog, BlobStore* blobs, UploadStore* uploads, JobRunner* jobs,
-                           std::vector<std::string> token_hashes)
-    : catalog_(catalog), blobs_(blobs), uploads_(uploads), jobs_(jobs), token_hashes_(std::move(token_hashes)) {}
+                           std::vector<std::string> token_hashes, TelemetryStore* telemetry, DaemonMetrics* metrics)
+    : catalog_(catalog),
+      blobs_(blobs),
+      uploads_(uploads),
+      jobs_(jobs),
+      token_hashes_(std::move(token_hashes)),
+      telemetry_(telemetry),
+      metrics_(metrics) {}
 
 Status AdminService::Authorize(const grpc::ServerContext* ctx) const {
   const auto& metadata = ctx->client_metadata();
@@ -157,7 +163,9 @@ Status AdminService::Authorize(const grpc::ServerContext* ctx) const {
 grpc::Status AdminService::Upload(grpc::ServerContext* ctx, grpc::ServerReader<pb::UploadRequest>* reader,
                                   pb::UploadResponse* response) {
   KINGLET_AUTHORIZE(ctx);
-  return ToGrpcStatus(DoUpload(reader, response));
+  const Status uploaded = DoUpload(reader, response);
+  if (metrics_ != nullptr) metrics_->CountUpload(uploaded.ok() ? "ok" : "failed");
+  return ToGrpcStatus(uploaded);
 }
 
 Status AdminService::DoUpload(grpc::ServerReader<pb::UploadRequest>* reader, pb::UploadResponse* response) {
@@ -417,6 +425,45 @@ grpc::Status AdminService::DeleteVersion(grpc::ServerContext* ctx, const pb::Del
   // The catalog no longer names these blobs; removing them is garbage collection, so a failure
   // here leaves a stray file, never a dangling reference.
   for (const std::string& sha : *orphans) (void)blobs_->Remove(sha);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::GetTelemetry(grpc::ServerContext* ctx, const pb::GetTelemetryRequest* request,
+                                        pb::TelemetryReport* response) {
+  KINGLET_AUTHORIZE(ctx);
+  const Status valid = ValidateName(request->model(), "model name");
+  if (!valid.ok()) return ToGrpcStatus(valid);
+  if (telemetry_ == nullptr) return ToGrpcStatus(Status::Unsupported("this server keeps no telemetry"));
+  auto versions = catalog_->ListVersions(request->model());
+  if (!versions.ok()) return ToGrpcStatus(versions.status());
+  const uint32_t hours = request->hours() == 0 ? 24 : std::min<uint32_t>(request->hours(), 24 * 365);
+  const int64_t now = Now();
+  const int64_t since = now - static_cast<int64_t>(hours) * 3600;
+  auto rows = telemetry_->Series(request->model(), since, 0);
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  response->set_model(request->model());
+  response->set_since(static_cast<uint64_t>(since));
+  response->set_now(static_cast<uint64_t>(now));
+  for (const TelemetryRow& r : *rows) {
+    pb::TelemetryRow* out = response->add_rows();
+    const TelemetryCounts& c = r.counts;
+    out->set_version(r.version);
+    out->set_device_class(r.device_class);
+    out->set_runs(c.runs);
+    out->set_run_errors(c.run_errors);
+    out->set_loads(c.loads);
+    out->set_load_errors(c.load_errors);
+    out->set_fetches(c.fetches);
+    out->set_fetch_errors(c.fetch_errors);
+    out->set_fetch_bytes(c.fetch_bytes);
+    out->set_cache_fallbacks(c.cache_fallbacks);
+    out->set_p50_seconds(HistogramQuantile(c.latency, 0.5));
+    out->set_p90_seconds(HistogramQuantile(c.latency, 0.9));
+    out->set_p99_seconds(HistogramQuantile(c.latency, 0.99));
+    out->set_mean_seconds(c.runs ? static_cast<double>(c.latency_sum_us) / 1e6 / static_cast<double>(c.runs) : 0);
+    out->set_fetch_p50_seconds(HistogramQuantile(c.fetch_latency, 0.5));
+    out->set_fetch_p90_seconds(HistogramQuantile(c.fetch_latency, 0.9));
+  }
   return grpc::Status::OK;
 }
 

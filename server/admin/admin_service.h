@@ -16,6 +16,8 @@
 #include "blobs/blob_store.h"
 #include "catalog/catalog.h"
 #include "jobs/job_runner.h"
+#include "metrics/daemon_metrics.h"
+#include "telemetry/telemetry_store.h"
 #include "kinglet/admin/v1/admin.grpc.pb.h"
 
 namespace kinglet::server {
@@ -26,8 +28,10 @@ grpc::Status ToGrpcStatus(const Status& status);
 
 class AdminService final : public pb::Admin::Service {
  public:
+  // `telemetry` and `metrics` may be null (no telemetry queries / no counting).
   AdminService(Catalog* catalog, BlobStore* blobs, UploadStore* uploads, JobRunner* jobs,
-               std::vector<std::string> token_hashes);
+               std::vector<std::string> token_hashes, TelemetryStore* telemetry = nullptr,
+               DaemonMetrics* metrics = nullptr);
 
   grpc::Status Upload(grpc::ServerContext* ctx, grpc::ServerReader<pb::UploadRequest>* reader,
                       pb::UploadResponse* response) override;
@@ -47,6 +51,8 @@ class AdminService final : public pb::Admin::Service {
   grpc::Status Rollback(grpc::ServerContext* ctx, const pb::RollbackRequest* request, pb::Rollout* response) override;
   grpc::Status DeleteVersion(grpc::ServerContext* ctx, const pb::DeleteVersionRequest* request,
                              pb::DeleteVersionResponse* response) override;
+  grpc::Status GetTelemetry(grpc::ServerContext* ctx, const pb::GetTelemetryRequest* request,
+                            pb::TelemetryReport* response) override;
 
  private:
   Status Authorize(const grpc::ServerContext* ctx) const;
@@ -59,6 +65,8 @@ class AdminService final : public pb::Admin::Service {
   UploadStore* uploads_;
   JobRunner* jobs_;
   std::vector<std::string> token_hashes_;
+  TelemetryStore* telemetry_;
+  DaemonMetrics* metrics_;
   // Upload ids with a stream in progress: a second stream for the same id is refused.
   std::mutex uploads_mu_;
   std::set<std::string> active_uploads_;  // guarded by uploads_mu_

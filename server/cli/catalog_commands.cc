@@ -1,4 +1,4 @@
-// The admin commands that read or change the catalog: login, models, model, jobs,
+// The admin commands that read or change the catalog: login, models, model, jobs, telemetry,
 // device-classes, rollout, rollback, delete. Human tables by default, --json for scripts.
 #include <google/protobuf/util/json_util.h>
 
@@ -296,6 +296,39 @@ int DeleteCommand(const std::vector<std::string>& argv) {
   const grpc::Status status = inv.client->stub().DeleteVersion(inv.client->Context().get(), request, &response);
   if (!status.ok()) return FailRpc("delete", status, inv.client->server());
   std::cout << "deleted version " << request.version() << " of " << request.model() << "\n";
+  return kExitOk;
+}
+
+int TelemetryCommand(const std::vector<std::string>& argv) {
+  Invocation inv = Begin("telemetry", argv, {"--hours"}, 1, "kinglet telemetry MODEL [--hours N] [--json]");
+  if (!inv.client) return Done(inv);
+  auto hours = inv.args.GetInt("--hours", 24, 1, 24 * 365);
+  if (!hours.ok()) return UsageError("telemetry", hours.status().message());
+  pb::GetTelemetryRequest request;
+  request.set_model(inv.args.positional()[0]);
+  request.set_hours(static_cast<uint32_t>(*hours));
+  pb::TelemetryReport response;
+  const grpc::Status status = inv.client->stub().GetTelemetry(inv.client->Context().get(), request, &response);
+  if (!status.ok()) return FailRpc("telemetry", status, inv.client->server());
+  if (inv.args.Has("--json")) {
+    PrintJson(response);
+    return kExitOk;
+  }
+  if (response.rows().empty()) {
+    std::cout << "no telemetry for " << response.model() << " in the last " << *hours << " h\n";
+    return kExitOk;
+  }
+  auto ms = [](double seconds) { return FormatFixed(seconds * 1000, 3); };
+  Table table({"VERSION", "CLASS", "RUNS", "P50 MS", "P90 MS", "P99 MS", "MEAN MS", "ERRORS", "LOADS", "FETCHES",
+               "FETCH P50 S", "FETCH KB", "CACHE FALLBACKS"});
+  for (const pb::TelemetryRow& r : response.rows()) {
+    table.Add({std::to_string(r.version()), r.device_class(), std::to_string(r.runs()), ms(r.p50_seconds()),
+               ms(r.p90_seconds()), ms(r.p99_seconds()), ms(r.mean_seconds()),
+               std::to_string(r.run_errors() + r.load_errors() + r.fetch_errors()), std::to_string(r.loads()),
+               std::to_string(r.fetches()), FormatFixed(r.fetch_p50_seconds(), 3),
+               FormatFixed(static_cast<double>(r.fetch_bytes()) / 1024, 1), std::to_string(r.cache_fallbacks())});
+  }
+  table.Print(std::cout);
   return kExitOk;
 }
 

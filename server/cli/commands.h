@@ -23,5 +23,6 @@ int DeviceClassesCommand(const std::vector<std::string>& argv);
 int RolloutCommand(const std::vector<std::string>& argv);
 int RollbackCommand(const std::vector<std::string>& argv);
 int DeleteCommand(const std::vector<std::string>& argv);
+int TelemetryCommand(const std::vector<std::string>& argv);
 
 }  // namespace kinglet::cli

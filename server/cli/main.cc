@@ -32,6 +32,7 @@ constexpr Command kCommands[] = {
     {"rollout", kinglet::cli::RolloutCommand, "serve a version to a percentage of devices"},
     {"rollback", kinglet::cli::RollbackCommand, "undo the last rollout change"},
     {"delete", kinglet::cli::DeleteCommand, "delete a version that is not live"},
+    {"telemetry", kinglet::cli::TelemetryCommand, "on-device latency percentiles, counts and errors of a model"},
 };
 
 void PrintHelp() {

@@ -32,4 +32,14 @@ Status ValidateUploadId(std::string_view id) {
   return Status::InvalidArgument("upload id '" + Printable(id) + "' is not valid: use 16-64 of [A-Za-z0-9_-]");
 }
 
+Status ValidateDeviceId(std::string_view id) {
+  bool ok = !id.empty() && id.size() <= 128;
+  for (char c : id) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                c == '.' || c == ':');
+  }
+  if (ok) return Status::Ok();
+  return Status::InvalidArgument("device id '" + Printable(id) + "' is not valid: use 1-128 of [A-Za-z0-9._:-]");
+}
+
 }  // namespace kinglet::server

@@ -15,4 +15,7 @@ Status ValidateName(std::string_view name, std::string_view what);
 // Upload ids: 16..64 of [A-Za-z0-9_-].
 Status ValidateUploadId(std::string_view id);
 
+// Device ids (chosen by the device; the SDK's are random hex): 1..128 of [A-Za-z0-9._:-].
+Status ValidateDeviceId(std::string_view id);
+
 }  // namespace kinglet::server

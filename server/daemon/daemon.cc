@@ -30,6 +30,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(const DaemonConfig& config, std::os
   KINGLET_RETURN_IF_ERROR(MakeDirectories(dir, 0700));
   KINGLET_ASSIGN_OR_RETURN(d->catalog_, Catalog::Open(dir + "/catalog.sqlite"));
   KINGLET_ASSIGN_OR_RETURN(d->blobs_, BlobStore::Open(dir + "/blobs"));
+  KINGLET_ASSIGN_OR_RETURN(d->telemetry_store_, TelemetryStore::Open(dir + "/telemetry.sqlite"));
   KINGLET_RETURN_IF_ERROR(MakeDirectories(dir + "/uploads", 0700));
   d->uploads_ = std::make_unique<UploadStore>(dir + "/uploads", config.max_upload_mb << 20);
   constexpr int64_t kAbandonedUploadSeconds = 7 * 24 * 3600;
@@ -78,7 +79,8 @@ Status Daemon::Start(std::ostream& log) {
   jobs_ = std::make_unique<JobRunner>(catalog_.get(), blobs_.get(), options);
   KINGLET_RETURN_IF_ERROR(jobs_->Start());
   KINGLET_ASSIGN_OR_RETURN(std::vector<std::string> hashes, catalog_->AdminTokenHashes());
-  admin_ = std::make_unique<AdminService>(catalog_.get(), blobs_.get(), uploads_.get(), jobs_.get(), hashes);
+  admin_ = std::make_unique<AdminService>(catalog_.get(), blobs_.get(), uploads_.get(), jobs_.get(), hashes,
+                                          telemetry_store_.get(), &metrics_);
 
   grpc::ServerBuilder builder;
   int port = 0;
@@ -97,9 +99,13 @@ Status Daemon::Start(std::ostream& log) {
   delivery.manifest_ttl_seconds = config_.manifest_ttl_seconds;
   delivery.blob_cache_bytes = config_.blob_cache_mb << 20;
   delivery_ = std::make_unique<DeliveryService>(catalog_.get(), blobs_.get(), key_.get(), delivery);
-  http_ = std::make_unique<HttpServer>(delivery_.get(), HttpServerOptions{config_.http_listen, config_.http_threads});
+  telemetry_ = std::make_unique<TelemetryService>(catalog_.get(), telemetry_store_.get(), &metrics_, TelemetryOptions{});
+  routes_ = std::make_unique<HttpRoutes>(delivery_.get(), telemetry_.get(), &metrics_);
+  http_ = std::make_unique<HttpServer>([routes = routes_.get()](const HttpRequestView& r) { return routes->Handle(r); },
+                                       HttpServerOptions{config_.http_listen, config_.http_threads});
   KINGLET_RETURN_IF_ERROR(http_->Start());
-  log << "kingletd: delivery HTTP on " << config_.http_listen << " (manifests, blobs, /v1/keys, /healthz)\n";
+  log << "kingletd: HTTP on " << config_.http_listen
+      << " (manifests, blobs, /v1/keys, /v1/telemetry, /metrics, /dashboard, /healthz)\n";
   return Status::Ok();
 }
 

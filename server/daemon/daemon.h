@@ -15,7 +15,11 @@
 #include "crypto/signing_key.h"
 #include "daemon/config.h"
 #include "delivery/delivery_service.h"
+#include "daemon/http_routes.h"
 #include "delivery/http_server.h"
+#include "metrics/daemon_metrics.h"
+#include "telemetry/telemetry_service.h"
+#include "telemetry/telemetry_store.h"
 #include "jobs/job_runner.h"
 
 namespace kinglet::server {
@@ -44,7 +48,11 @@ class Daemon {
   std::unique_ptr<SigningKey> key_;
   std::unique_ptr<JobRunner> jobs_;
   std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<TelemetryStore> telemetry_store_;
+  DaemonMetrics metrics_;
   std::unique_ptr<DeliveryService> delivery_;
+  std::unique_ptr<TelemetryService> telemetry_;
+  std::unique_ptr<HttpRoutes> routes_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<grpc::Server> grpc_;
 };

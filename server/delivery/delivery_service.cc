@@ -13,17 +13,7 @@
 namespace kinglet::server {
 namespace {
 
-HttpReply JsonReply(unsigned status, const std::string& body) {
-  HttpReply r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}};
-  r.body = body + "\n";
-  return r;
-}
-
-HttpReply Error(unsigned status, const std::string& message) {
-  return JsonReply(status, nlohmann::json{{"error", message}}.dump());
-}
+HttpReply Error(unsigned status, const std::string& message) { return ErrorReply(status, message); }
 
 HttpReply FromStatus(const Status& s) {
   switch (s.code()) {
@@ -31,16 +21,6 @@ HttpReply FromStatus(const Status& s) {
     case StatusCode::kNotFound: return Error(404, s.message());
     default: return Error(500, "internal error; see kingletd's log");
   }
-}
-
-bool ValidDeviceId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 // "bytes=a-b", "bytes=a-", "bytes=-n" against a file of `size` bytes. Returns false for a
@@ -95,23 +75,6 @@ std::vector<std::string> Segments(const std::string& path) {
 
 }  // namespace
 
-bool PercentDecode(const std::string& in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
-          !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-        return false;
-      }
-      *out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      *out += in[i] == '+' ? ' ' : in[i];
-    }
-  }
-  return true;
-}
-
 DeliveryService::DeliveryService(Catalog* catalog, BlobStore* blobs, const SigningKey* key, DeliveryOptions options)
     : catalog_(catalog), blobs_(blobs), key_(key), options_(std::move(options)), blob_cache_(options_.blob_cache_bytes) {}
 
@@ -126,26 +89,9 @@ HttpReply DeliveryService::Handle(const HttpRequestView& request) {
   if (request.target.size() > 2048 || request.target.empty() || request.target[0] != '/') {
     return Error(400, "bad request target");
   }
-  const size_t question = request.target.find('?');
-  const std::string path = request.target.substr(0, question);
+  std::string path;
   std::map<std::string, std::string> query;
-  if (question != std::string::npos) {
-    const std::string q = request.target.substr(question + 1);
-    size_t start = 0;
-    while (start <= q.size()) {
-      size_t amp = q.find('&', start);
-      if (amp == std::string::npos) amp = q.size();
-      const std::string pair = q.substr(start, amp - start);
-      const size_t eq = pair.find('=');
-      std::string key, value;
-      if (!PercentDecode(pair.substr(0, eq), &key) ||
-          !PercentDecode(eq == std::string::npos ? "" : pair.substr(eq + 1), &value)) {
-        return Error(400, "malformed percent-encoding in the query");
-      }
-      if (!key.empty()) query[key] = value;
-      start = amp + 1;
-    }
-  }
+  if (!SplitTarget(request.target, &path, &query)) return Error(400, "malformed percent-encoding in the query");
   const std::vector<std::string> seg = Segments(path);
   if (path == "/healthz") {
     HttpReply r;
@@ -157,10 +103,37 @@ HttpReply DeliveryService::Handle(const HttpRequestView& request) {
   if (seg.size() == 4 && seg[0] == "v1" && seg[1] == "models" && seg[3] == "manifest") {
     std::string model;
     if (!PercentDecode(seg[2], &model)) return Error(400, "malformed percent-encoding in the model name");
-    return Manifest(model, query);
+    return WithConditional(Manifest(model, query), request);
   }
+  if (path == "/v1/device-classes") return DeviceClasses();
   if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "blobs") return Blob(seg[2], request);
   return Error(404, "no such endpoint: " + path.substr(0, 200));
+}
+
+HttpReply DeliveryService::WithConditional(HttpReply reply, const HttpRequestView& request) {
+  const std::string if_none_match = request.header("if-none-match");
+  if (reply.status != 200 || if_none_match.empty()) return reply;
+  for (const auto& [name, value] : reply.headers) {
+    if (name == "ETag" && if_none_match.find(value) != std::string::npos) {
+      HttpReply not_modified;
+      not_modified.status = 304;
+      not_modified.headers = {{"ETag", value}, {"Cache-Control", "no-store"}};
+      return not_modified;
+    }
+  }
+  return reply;
+}
+
+HttpReply DeliveryService::DeviceClasses() {
+  auto classes = catalog_->ListDeviceClasses();
+  if (!classes.ok()) return FromStatus(classes.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const DeviceClassRecord& c : *classes) {
+    list.push_back({{"name", c.name}, {"isa", c.isa}, {"cpu_features", c.cpu_features}, {"min_ram_mib", c.min_ram_mib}});
+  }
+  HttpReply r = JsonReply(200, nlohmann::json{{"device_classes", list}}.dump());
+  r.headers[1].second = "public, max-age=60";
+  return r;
 }
 
 HttpReply DeliveryService::Keys() {
@@ -205,7 +178,7 @@ HttpReply DeliveryService::Manifest(const std::string& model, const std::map<std
   if (cls == query.end()) return Error(400, "the device_class query parameter is required");
   const Status class_ok = ValidateName(cls->second, "device class");
   if (!class_ok.ok()) return FromStatus(class_ok);
-  if (device == query.end() || !ValidDeviceId(device->second)) {
+  if (device == query.end() || !ValidateDeviceId(device->second).ok()) {
     return Error(400, "the device_id query parameter is required: 1-128 of [A-Za-z0-9._:-]");
   }
   // Read the generation before the catalog: a change racing this request makes the next one miss.
@@ -248,6 +221,8 @@ HttpReply DeliveryService::Manifest(const std::string& model, const std::map<std
   auto signed_manifest = SignManifest(fields, *key_);
   if (!signed_manifest.ok()) return FromStatus(signed_manifest.status());
   HttpReply reply = JsonReply(200, *signed_manifest);
+  // The ETag lets a device that already holds this exact document skip it (304).
+  reply.headers.push_back({"ETag", "\"" + Sha256Hex(reply.body).substr(0, 32) + "\""});
   std::lock_guard<std::mutex> lock(cache_mu_);
   manifests_[cache_key] = {generation, now, reply};
   return reply;

@@ -18,27 +18,9 @@
 #include "delivery/blob_cache.h"
 #include "catalog/catalog.h"
 #include "crypto/signing_key.h"
+#include "delivery/http_message.h"
 
 namespace kinglet::server {
-
-struct HttpRequestView {
-  std::string method;  // "GET", "HEAD", ...
-  std::string target;  // path and query, as sent
-  // Header lookup by lowercase name; "" when absent.
-  std::function<std::string(const std::string&)> header;
-};
-
-struct HttpReply {
-  unsigned status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  // When set, the body is these shared bytes [file_offset, file_offset + file_length).
-  std::shared_ptr<const std::string> shared_body;
-  // Else, when set, the body is this file's bytes [file_offset, file_offset + file_length).
-  std::string file_path;
-  uint64_t file_offset = 0;
-  uint64_t file_length = 0;
-};
 
 struct DeliveryOptions {
   std::string public_url;              // base of blob URLs, no trailing slash
@@ -57,6 +39,10 @@ class DeliveryService {
   HttpReply Manifest(const std::string& model, const std::map<std::string, std::string>& query);
   HttpReply Blob(const std::string& sha256, const HttpRequestView& request);
   HttpReply Keys();
+  // The classes and their match rules, for devices to pick theirs.
+  HttpReply DeviceClasses();
+  // 304 when the request's If-None-Match names the reply's ETag.
+  static HttpReply WithConditional(HttpReply reply, const HttpRequestView& request);
   int64_t Now() const;
   Result<RolloutRecord> CachedRollout(const std::string& model, uint64_t generation);
   Result<bool> CachedIsArtifact(const std::string& sha256, uint64_t generation);
@@ -81,8 +67,5 @@ class DeliveryService {
   std::unordered_map<std::string, SignedManifest> manifests_;                    // guarded by cache_mu_
   std::unordered_map<std::string, uint64_t> served_blobs_;                        // guarded by cache_mu_
 };
-
-// Percent-decodes a URL component; false on a malformed escape.
-bool PercentDecode(const std::string& in, std::string* out);
 
 }  // namespace kinglet::server

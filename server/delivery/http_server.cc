@@ -20,7 +20,7 @@ constexpr auto kIdleTimeout = std::chrono::seconds(30);
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, DeliveryService* service) : stream_(std::move(socket)), service_(service) {}
+  Session(tcp::socket socket, const HttpHandler* handler) : stream_(std::move(socket)), handler_(handler) {}
 
   void Start() {
     // Responses go out in several writes (headers, then the body in pieces); without NODELAY,
@@ -44,6 +44,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) {
       return Close();
     }
+    if (ec == http::error::body_limit) {
+      return WriteString(http::status::payload_too_large, R"({"error":"request body over 64 KiB"})", false, 11);
+    }
     if (ec) {
       // A malformed request gets a 400 before the connection closes.
       return WriteString(http::status::bad_request, R"({"error":"malformed HTTP request"})", false, 11);
@@ -56,7 +59,8 @@ class Session : public std::enable_shared_from_this<Session> {
       auto it = req.find(name);
       return it == req.end() ? std::string() : std::string(it->value());
     };
-    const HttpReply reply = service_->Handle(view);
+    view.body = req.body();
+    const HttpReply reply = (*handler_)(view);
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
     const bool head = req.method() == http::verb::head;
@@ -140,13 +144,13 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  DeliveryService* service_;
+  const HttpHandler* handler_;
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
-  DeliveryService* service;
+  HttpHandler handler;
   HttpServerOptions options;
   asio::io_context io;
   std::optional<tcp::acceptor> acceptor;
@@ -155,14 +159,14 @@ struct HttpServer::Impl {
   void Accept() {
     acceptor->async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), service)->Start();
+      if (!ec) std::make_shared<Session>(std::move(socket), &handler)->Start();
       Accept();
     });
   }
 };
 
-HttpServer::HttpServer(DeliveryService* service, HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->service = service;
+HttpServer::HttpServer(HttpHandler handler, HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->handler = std::move(handler);
   impl_->options = std::move(options);
 }
 

@@ -1,6 +1,6 @@
-// HTTP/1.1 on Boost.Beast for the delivery service: keep-alive, pipelined requests answered in
-// order, 30 s idle timeout, 16 KiB header limit, GET/HEAD bodies refused over 64 KiB. Blob
-// bodies are streamed from disk, never loaded whole.
+// HTTP/1.1 on Boost.Beast: keep-alive, pipelined requests answered in order, 30 s idle timeout,
+// 16 KiB header limit, request bodies refused over 64 KiB (413). File bodies are streamed from
+// disk, never loaded whole.
 #pragma once
 
 #include <memory>
@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "delivery/delivery_service.h"
+#include "delivery/http_message.h"
 #include "kinglet/status.h"
 
 namespace kinglet::server {
@@ -20,7 +20,7 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(DeliveryService* service, HttpServerOptions options);
+  HttpServer(HttpHandler handler, HttpServerOptions options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "common/files.h"
 #include "json/json_value.h"
 
 namespace kinglet::sdk {
@@ -41,6 +42,19 @@ bool VerifyEd25519(const std::string& pem, const std::string& message, const std
 Status Malformed(const std::string& what) { return Status::InvalidArgument("manifest: " + what); }
 
 }  // namespace
+
+Result<TrustedKey> TrustedKeyFromPem(const std::string& public_key_pem) {
+  BIO* bio = BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size()));
+  EVP_PKEY* key = bio ? PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  unsigned char raw[32];
+  size_t raw_size = sizeof raw;
+  const bool ok = key != nullptr && EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 &&
+                  EVP_PKEY_get_raw_public_key(key, raw, &raw_size) == 1 && raw_size == 32;
+  EVP_PKEY_free(key);
+  if (!ok) return Status::InvalidArgument("a pinned public key is not an Ed25519 public key in PEM form");
+  return TrustedKey{Sha256Hex(raw, sizeof raw).substr(0, 16), public_key_pem};
+}
 
 Result<VerifiedManifest> VerifyManifest(const std::string& document, const std::vector<TrustedKey>& trusted,
                                         int64_t now, uint64_t min_serial) {
@@ -105,7 +119,7 @@ Result<VerifiedManifest> VerifyManifest(const std::string& document, const std::
   if (m.sha256.size() != 64 || m.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
     return Malformed("sha256 is not 64 lowercase hex digits");
   }
-  if (now >= m.expires) {
+  if (now != kIgnoreExpiry && now >= m.expires) {
     return Status::FailedPrecondition("manifest expired at " + std::to_string(m.expires) + " (now " +
                                       std::to_string(now) + "); the server must issue a fresh one");
   }

@@ -30,6 +30,12 @@ struct VerifiedManifest {
   std::string keyid;
 };
 
+// A pinned key from its PEM, with the key id manifests name it by.
+Result<TrustedKey> TrustedKeyFromPem(const std::string& public_key_pem);
+
+// For re-checking a manifest accepted earlier (the offline fallback): expiry was checked then.
+inline constexpr int64_t kIgnoreExpiry = INT64_MIN;
+
 // `now` in Unix seconds. Errors: InvalidArgument (malformed), Unauthenticated (no valid
 // signature by a trusted key), FailedPrecondition (expired, or serial < min_serial).
 Result<VerifiedManifest> VerifyManifest(const std::string& document, const std::vector<TrustedKey>& trusted,

@@ -1,0 +1,25 @@
+// Downloads one artifact blob into its partial file, resuming from whatever that file already
+// holds (Range), retrying with backoff, and ending only when the file has exactly the size and
+// sha256 the verified manifest promised.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "fetch/retry.h"
+#include "net/http_client.h"
+
+namespace kinglet::sdk {
+
+struct DownloadStats {
+  uint64_t bytes_received = 0;  // over the network, across attempts
+  uint64_t resumed_from = 0;    // bytes already on disk when the first attempt started
+  int attempts = 0;
+};
+
+// Errors: IOError (network, after the retries), NotFound (404), Corruption (the bytes do not
+// hash to `sha256`; the partial file is removed), InvalidArgument (server sent more than `size`).
+Result<DownloadStats> DownloadBlob(HttpClient& client, const Url& url, const std::string& sha256, uint64_t size,
+                                   const std::string& partial_path, const RetryPolicy& policy);
+
+}  // namespace kinglet::sdk

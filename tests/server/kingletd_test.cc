@@ -26,6 +26,7 @@
 #include "crypto/signing_key.h"
 #include "delivery/manifest.h"
 #include "http_client.h"
+#include "kingletd_process.h"
 #include "kinglet/admin/v1/admin.grpc.pb.h"
 #include "kinglet/npy.h"
 #include "temp_dir.h"
@@ -36,115 +37,12 @@ namespace {
 namespace pb = ::kinglet::admin::v1;
 using nlohmann::json;
 
-const std::string kDaemon = KINGLETD_PATH;
+using testing::Kingletd;
+using testing::Outcome;
+using testing::Shell;
+
 const std::string kCli = KINGLET_CLI_PATH;
 const std::string kLeNet300 = std::string(KINGLET_FIXTURES_DIR) + "/lenet300.onnx";
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-struct Outcome {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs a shell command; its exit code and its stdout and stderr together.
-Outcome Shell(const std::string& command) {
-  Outcome out;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.output.append(buffer, n);
-  const int status = ::pclose(p);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
-
-class Kingletd {
- public:
-  explicit Kingletd(std::string data_dir, std::vector<std::string> extra_flags = {})
-      : data_dir_(std::move(data_dir)),
-        extra_flags_(std::move(extra_flags)),
-        grpc_("127.0.0.1:" + std::to_string(FreePort())),
-        http_("127.0.0.1:" + std::to_string(FreePort())) {}
-  ~Kingletd() { Kill(SIGKILL); }
-
-  void Start() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int log = ::open((data_dir_ + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(log, 1);
-      ::dup2(log, 2);
-      std::vector<std::string> args = {kDaemon, "--data-dir", data_dir_, "--grpc-listen", grpc_, "--http-listen", http_};
-      args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(kDaemon.c_str(), argv.data());
-      ::_exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (Cli("models").code != 3) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL() << "kingletd did not start; log:\n" << *server::ReadFile(data_dir_ + ".log");
-  }
-
-  void Kill(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  std::string Token() const {
-    std::string t = *server::ReadFile(data_dir_ + "/admin.token");
-    return t.substr(0, t.find('\n'));
-  }
-
-  Outcome Cli(const std::string& args, const std::string& token = "") const {
-    return Shell(kCli + " --server " + grpc_ + " --token " +
-                 (token.empty() ? (server::PathExists(data_dir_ + "/admin.token") ? Token() : "none") : token) + " " +
-                 args);
-  }
-
-  json CliJson(const std::string& args) const {
-    const Outcome out = Cli(args + " --json");
-    EXPECT_EQ(out.code, 0) << out.output;
-    return json::parse(out.output, nullptr, false);
-  }
-
-  std::unique_ptr<pb::Admin::Stub> Stub() const {
-    return pb::Admin::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
-  }
-  std::unique_ptr<grpc::ClientContext> Context() const {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->AddMetadata("authorization", "Bearer " + Token());
-    return ctx;
-  }
-
-  const std::string& data_dir() const { return data_dir_; }
-  const std::string& http() const { return http_; }
-  const std::string& grpc() const { return grpc_; }
-
- private:
-  std::string data_dir_;
-  std::vector<std::string> extra_flags_;
-  std::string grpc_;
-  std::string http_;
-  pid_t pid_ = -1;
-};
 
 class KingletdTest : public ::testing::Test {
  protected:

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/files.h"
@@ -95,7 +96,7 @@ Result<DownloadStats> DownloadBlob(HttpClient& client, const Url& url, const std
                                    const std::string& partial_path, const RetryPolicy& policy) {
   DownloadStats stats;
   if (SizeOrZero(partial_path) > size) ::unlink(partial_path.c_str());
-  stats.resumed_from = SizeOrZero(partial_path);
+  const bool had_partial = SizeOrZero(partial_path) > 0;
   Status last = Status::Ok();
   bool restarted_after_mismatch = false;
   for (int attempt = 1; attempt <= std::max(1, policy.max_attempts); ++attempt) {
@@ -103,6 +104,7 @@ Result<DownloadStats> DownloadBlob(HttpClient& client, const Url& url, const std
     if (have < size) {
       BackOff(policy, attempt);
       ++stats.attempts;
+      stats.resumed_from = std::max(stats.resumed_from, have);
       HttpRequest request;
       request.url = url;
       if (have > 0) request.headers.push_back({"Range", "bytes=" + std::to_string(have) + "-"});
@@ -142,7 +144,7 @@ Result<DownloadStats> DownloadBlob(HttpClient& client, const Url& url, const std
     if (actual == sha256) return stats;
     ::unlink(partial_path.c_str());
     // A partial file from an earlier run could be what is wrong: try once from scratch.
-    if (stats.resumed_from > 0 && !restarted_after_mismatch) {
+    if (had_partial && !restarted_after_mismatch) {
       restarted_after_mismatch = true;
       continue;
     }

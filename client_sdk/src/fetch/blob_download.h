@@ -13,7 +13,7 @@ namespace kinglet::sdk {
 
 struct DownloadStats {
   uint64_t bytes_received = 0;  // over the network, across attempts
-  uint64_t resumed_from = 0;    // bytes already on disk when the first attempt started
+  uint64_t resumed_from = 0;    // the largest offset an attempt resumed from (0: never resumed)
   int attempts = 0;
 };
 

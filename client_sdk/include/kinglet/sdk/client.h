@@ -69,7 +69,7 @@ struct ModelInfo {
   std::vector<TensorSpec> outputs;
   bool from_cache_fallback = false;  // served from cache because the server could not
   uint64_t downloaded_bytes = 0;     // by this Model object, over the network
-  uint64_t resumed_from = 0;         // bytes a download found on disk from an earlier attempt
+  uint64_t resumed_from = 0;         // the largest offset a download resumed from (0: none)
 };
 
 class Client;

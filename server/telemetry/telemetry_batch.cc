@@ -60,7 +60,7 @@ Result<TelemetryEntry> Entry(const json& e) {
   if (!e.is_object()) return Bad("an entry is not an object");
   TelemetryEntry out;
   KINGLET_ASSIGN_OR_RETURN(out.model, Text(e, "model", 64));
-  KINGLET_RETURN_IF_ERROR(ValidateName(out.model, "model name"));
+  KINGLET_RETURN_IF_ERROR(ValidateName(out.model, "model name").WithContext("telemetry batch"));
   KINGLET_ASSIGN_OR_RETURN(uint64_t version, Count(e, "version"));
   if (version > UINT32_MAX) return Bad("\"version\" out of range");
   out.version = static_cast<uint32_t>(version);
@@ -107,9 +107,11 @@ Result<TelemetryBatch> ParseTelemetryBatch(const std::string& body) {
   }
   TelemetryBatch batch;
   KINGLET_ASSIGN_OR_RETURN(batch.device_id, Text(doc, "device_id", 128));
-  KINGLET_RETURN_IF_ERROR(ValidateDeviceId(batch.device_id));
+  KINGLET_RETURN_IF_ERROR(ValidateDeviceId(batch.device_id).WithContext("telemetry batch"));
   KINGLET_ASSIGN_OR_RETURN(batch.device_class, Text(doc, "device_class", 64));
-  if (batch.device_class != "unknown") KINGLET_RETURN_IF_ERROR(ValidateName(batch.device_class, "device class"));
+  if (batch.device_class != "unknown") {
+    KINGLET_RETURN_IF_ERROR(ValidateName(batch.device_class, "device class").WithContext("telemetry batch"));
+  }
   KINGLET_ASSIGN_OR_RETURN(batch.device_model, Text(doc, "device_model", 64));
   KINGLET_ASSIGN_OR_RETURN(batch.os, Text(doc, "os", 32));
   KINGLET_ASSIGN_OR_RETURN(batch.sdk_version, Text(doc, "sdk_version", 32));

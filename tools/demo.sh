@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# The main job as far as it is built: install deps, build, start kingletd on its embedded
-# defaults (or reuse the one already running), upload the bundled Fashion-MNIST LeNet-5, wait
-# for its compression jobs (one per device class), roll it out, fetch the signed manifest and
-# the artifact over HTTP as a phone would, check its hash, and run it on 16 bundled test images.
+# The main job: install deps, build, start kingletd on its embedded defaults (or reuse the one
+# already running), upload the bundled Fashion-MNIST LeNet-5, wait for its compression jobs (one
+# per device class), roll it out, then run the example app, which fetches the model lazily
+# through the client SDK (signed manifest, verified blob, cache), classifies 16 bundled test
+# images and reports its latency; the operator's view follows (telemetry, /metrics, dashboard).
 # Idempotent: a second run reuses the daemon and uploads a new version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j"$(nproc)" --target kingletd kinglet
+cmake --build build -j"$(nproc)" --target kingletd kinglet kinglet-demo-app
 
 kinglet=build/server/kinglet
 kingletd=build/server/kingletd
@@ -41,13 +42,13 @@ version=$("$kinglet" model fashion --json | grep -o '"version": [0-9]*' | tail -
 "$kinglet" rollout fashion --version "$version"
 "$kinglet" model fashion
 
-# 3. What a phone does: signed manifest for its class, then the blob, checked against it.
-manifest=$(curl -fsS "http://127.0.0.1:8080/v1/models/fashion/manifest?device_class=x86-64&device_id=demo-device")
-echo "manifest: $manifest"
-sha=$(grep -o '"sha256":"[0-9a-f]*"' <<<"$manifest" | cut -d'"' -f4)
-curl -fsS "http://127.0.0.1:8080/v1/blobs/$sha" -o build/demo/fashion.kgl
-echo "$sha  build/demo/fashion.kgl" | sha256sum -c -
-"$kinglet" inspect build/demo/fashion.kgl
-"$kinglet" run build/demo/fashion.kgl --input "$fixtures/fashion_sample.npy" --top 3
-"$kinglet" eval build/demo/fashion.kgl "$fixtures/fashion_sample.npy" "$fixtures/fashion_sample_labels.npy"
-echo "demo: kingletd keeps running (admin 127.0.0.1:50051, delivery http://127.0.0.1:8080, data $data)"
+# 3. What a phone app does: the SDK picks this device's class, fetches and verifies the signed
+#    manifest and the artifact on first use, caches them, runs, and reports latency.
+build/examples/kinglet-demo-app/kinglet-demo-app --server http://127.0.0.1:8080 --public-key "$data/signing.pub" \
+  --model fashion --cache build/demo/app-cache "$fixtures/fashion_sample.npy" "$fixtures/fashion_sample_labels.npy"
+
+# 4. What the operator sees.
+"$kinglet" telemetry fashion
+curl -fsS http://127.0.0.1:8080/metrics | grep '^kinglet_device_inference_seconds_count' || true
+echo "demo: kingletd keeps running (admin 127.0.0.1:50051, data $data)"
+echo "demo: dashboard: http://127.0.0.1:8080/dashboard?model=fashion   metrics: http://127.0.0.1:8080/metrics"

@@ -71,8 +71,8 @@ function drawChart(spec, data) {
   box.dataset.chart = spec.key;
   box.innerHTML = "<h2></h2><div class='legend'></div>";
   box.querySelector("h2").textContent = spec.title + (spec.unit ? " (" + spec.unit + ")" : "");
-  const W = 440, H = 200, L = 48, B = 22;
-  const svg = el("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H}, box);
+  const W = 560, H = 200, L = 64, B = 22;
+  const svg = el("svg", {width: "100%", viewBox: "0 0 " + W + " " + H}, box);
   const t0 = data.since, t1 = data.now;
   let vmax = 0;
   for (const s of data.series) for (const p of s.points) vmax = Math.max(vmax, value(p, spec.key) * spec.scale);
@@ -86,10 +86,10 @@ function drawChart(spec, data) {
   }
   el("line", {x1: L, x2: L, y1: 8, y2: H - B, class: "axis"}, svg);
   el("line", {x1: L, x2: W - 8, y1: H - B, y2: H - B, class: "axis"}, svg);
-  for (const t of [t0, (t0 + t1) / 2, t1]) {
-    el("text", {x: x(t), y: H - 6, "text-anchor": "middle"}, svg).textContent =
-        new Date(t * 1000).toISOString().substr(11, 5);
-  }
+  [t0, (t0 + t1) / 2, t1].forEach((t, i) => {
+    el("text", {x: x(t), y: H - 6, "text-anchor": ["start", "middle", "end"][i]}, svg).textContent =
+        new Date(t * 1000).toISOString().substr(11, 5) + " UTC";
+  });
   const legend = box.querySelector(".legend");
   data.series.forEach((s, i) => {
     const name = "v" + s.version + " " + s.device_class;

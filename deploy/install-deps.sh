@@ -2,7 +2,8 @@
 # Installs every Debian package Kinglet needs to build, test and run. Idempotent: packages that
 # are already present are skipped, so a second run only checks.
 #
-#   deploy/install-deps.sh            build + test + fixture-data packages
+#   deploy/install-deps.sh            build + test + fixture-data packages (prometheus and
+#                                     chromium are for the observability tests)
 #   deploy/install-deps.sh --fixtures also the Python packages tools/make_fixtures.py needs
 #   deploy/install-deps.sh --bench    also wrk and nginx for bench/server
 set -euo pipefail
@@ -14,7 +15,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev libssl-dev
   libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libonnx-testdata dataset-fashion-mnist
-  zlib1g-dev libzstd-dev zstd gzip curl ca-certificates
+  zlib1g-dev libzstd-dev zstd gzip curl ca-certificates openssl
+  prometheus chromium fonts-dejavu-core
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)

@@ -123,4 +123,14 @@ uint32_t kinglet_model_version(const kinglet_model* model) {
   return model == nullptr ? 0 : model->model->info().version;
 }
 
+int kinglet_model_from_cache(const kinglet_model* model) {
+  return model != nullptr && model->model->info().from_cache_fallback ? 1 : 0;
+}
+
+const char* kinglet_model_last_error(const kinglet_model* model) {
+  const kinglet::Status error = model == nullptr ? kinglet::Status::Ok() : model->model->last_error();
+  g_last_error = error.ok() ? std::string() : error.ToString();
+  return g_last_error.c_str();
+}
+
 }  // extern "C"

@@ -48,7 +48,7 @@ Result<std::string> LoadOrMakeDeviceId(const std::string& cache_dir) {
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Client>> Client::Create(ClientConfig config) {
-  auto impl = std::make_unique<Impl>(std::max<size_t>(1, config.telemetry_max_versions));
+  auto impl = std::make_unique<Impl>(std::max<size_t>(1, config.telemetry_max_versions), config.telemetry);
   KINGLET_ASSIGN_OR_RETURN(impl->server, Url::Parse(config.server_url));
   if (impl->server.target.empty() || impl->server.target.back() != '/') impl->server.target += '/';
   if (config.public_keys_pem.empty()) {
@@ -66,6 +66,7 @@ Result<std::unique_ptr<Client>> Client::Create(ClientConfig config) {
   http.step_timeout = config.timeout;
   http.ca_file = config.ca_file;
   http.user_agent = kSdkVersion;
+  http.cancel = &impl->shutting_down;
   KINGLET_ASSIGN_OR_RETURN(impl->http, HttpClient::Create(http));
   KINGLET_ASSIGN_OR_RETURN(impl->cache, ModelCache::Open(config.cache_dir, config.cache_max_bytes));
   KINGLET_ASSIGN_OR_RETURN(impl->identity.device_id, LoadOrMakeDeviceId(config.cache_dir));
@@ -85,8 +86,10 @@ Client::~Client() {
     std::lock_guard<std::mutex> lock(impl_->stop_mu);
     impl_->stopping = true;
   }
+  impl_->shutting_down = true;  // a refresh download in progress stops at its next step
   impl_->stop_cv.notify_all();
   impl_->background.join();
+  impl_->shutting_down = false;
   if (impl_->config.telemetry) {
     const Status flushed = impl_->Flush(1);
     if (!flushed.ok()) impl_->ReportError("", flushed);

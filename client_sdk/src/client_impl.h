@@ -1,6 +1,7 @@
 // The insides of Client and Model, shared by client.cc, model.cc and the C API.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -35,12 +36,13 @@ struct Client::Impl {
   std::map<std::string, std::shared_ptr<sdk::Model>> models;  // guarded by models_mu
 
   std::mutex flush_mu;  // one flush at a time
+  std::atomic<bool> shutting_down{false};  // cancels requests in flight on the background thread
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   bool stopping = false;  // guarded by stop_mu
   std::thread background;
 
-  explicit Impl(size_t telemetry_versions) : telemetry(telemetry_versions) {}
+  Impl(size_t telemetry_versions, bool telemetry_on) : telemetry(telemetry_versions, telemetry_on) {}
 
   // This device's class: the configured one, else matched against the server's classes (and
   // remembered in the cache for when the server cannot be asked).
@@ -64,6 +66,7 @@ struct Model::Impl {
   std::string name;
 
   std::mutex fetch_mu;  // one fetch/load at a time: concurrent first Runs share it
+  std::atomic<uint64_t> fetches_done{0};
   mutable std::mutex state_mu;
   std::shared_ptr<LoadedVersion> loaded;  // guarded by state_mu
   Status last_error;                      // guarded by state_mu

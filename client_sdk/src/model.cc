@@ -28,7 +28,8 @@ std::string ServerMessage(const HttpResponse& response) {
 struct Candidate {
   VerifiedManifest manifest;
   CachedManifest document;
-  std::string path;  // the verified blob in the cache
+  std::string path;          // the verified blob in the cache
+  std::shared_ptr<void> pin;  // keeps it there until loaded
 };
 
 }  // namespace
@@ -82,26 +83,35 @@ Result<Candidate> FetchNewest(Client::Impl& c, const std::string& name, Model::I
                            ": " + ServerMessage(response));
   }
   KINGLET_ASSIGN_OR_RETURN(candidate.manifest, VerifyManifest(candidate.document.document, c.keys, UnixNow(), min_serial));
-  if (candidate.manifest.model != name) {
-    return Status::Unauthenticated("the server sent a manifest for '" + candidate.manifest.model + "', not '" + name +
+  if (candidate.manifest.model != name || candidate.manifest.device_class != device_class) {
+    return Status::Unauthenticated("the server sent a manifest for '" + candidate.manifest.model + "' on '" +
+                                   candidate.manifest.device_class + "', not for '" + name + "' on '" + device_class +
                                    "'");
   }
   const std::string& sha = candidate.manifest.sha256;
   candidate.path = c.cache->BlobPath(sha);
+  candidate.pin = c.cache->Pin(sha);
   if (c.cache->HasVerifiedBlob(sha)) return candidate;
 
   KINGLET_ASSIGN_OR_RETURN(Url blob_url, Url::Parse(candidate.manifest.url));
   const auto start = Clock::now();
-  auto stats = DownloadBlob(*c.http, blob_url, sha, candidate.manifest.size, c.cache->PartialPath(sha), c.retry);
-  const uint64_t bytes = stats.ok() ? stats->bytes_received : 0;
-  c.telemetry.RecordFetch(name, candidate.manifest.version, SecondsSince(start), bytes, stats.ok());
-  if (!stats.ok()) return stats.status();
+  DownloadStats stats;
+  Status downloaded;
+  {
+    // Two model names may share one artifact: one download of it at a time.
+    std::unique_lock<std::mutex> one_download = c.cache->LockDownload(sha);
+    if (c.cache->HasVerifiedBlob(sha)) return candidate;  // the other one just finished it
+    downloaded = DownloadBlob(*c.http, blob_url, sha, candidate.manifest.size, c.cache->PartialPath(sha), c.retry,
+                              &stats);
+    if (downloaded.ok()) downloaded = c.cache->AdoptPartial(sha);
+  }
+  c.telemetry.RecordFetch(name, candidate.manifest.version, SecondsSince(start), stats.bytes_received, downloaded.ok());
   {
     std::lock_guard<std::mutex> lock(m.state_mu);
-    m.downloaded_bytes += stats->bytes_received;
-    m.resumed_from = stats->resumed_from;
+    m.downloaded_bytes += stats.bytes_received;
+    m.resumed_from = std::max(m.resumed_from, stats.resumed_from);
   }
-  KINGLET_RETURN_IF_ERROR(c.cache->AdoptPartial(sha));
+  if (!downloaded.ok()) return downloaded;
   return candidate;
 }
 
@@ -112,6 +122,7 @@ Result<Candidate> CachedFallback(Client::Impl& c, const std::string& name) {
   Candidate candidate;
   candidate.document = *stored;
   KINGLET_ASSIGN_OR_RETURN(candidate.manifest, VerifyManifest(stored->document, c.keys, kIgnoreExpiry, 0));
+  candidate.pin = c.cache->Pin(candidate.manifest.sha256);
   if (candidate.manifest.model != name || !c.cache->HasVerifiedBlob(candidate.manifest.sha256)) {
     return Status::NotFound("the cached version of '" + name + "' is gone");
   }
@@ -149,6 +160,9 @@ Status Model::Impl::FetchAndLoad() {
   if (fresh.ok()) {
     const bool same = current != nullptr && current->info.sha256 == fresh->manifest.sha256;
     if (same && !current->info.from_cache_fallback) {
+      // The same artifact under a newer serial still raises the replay floor.
+      const Status stored = c.cache->StoreManifest(name, fresh->document);
+      if (!stored.ok()) c.ReportError(name, stored);
       std::lock_guard<std::mutex> lock(state_mu);
       last_check = Clock::now();
       last_error = Status::Ok();
@@ -201,9 +215,18 @@ Status Model::Impl::FetchAndLoad() {
 }
 
 Status Model::Prefetch() {
+  const uint64_t seen = impl_->fetches_done.load();
   std::lock_guard<std::mutex> fetch(impl_->fetch_mu);
   if (impl_->Current() != nullptr) return Status::Ok();  // another caller loaded it meanwhile
-  return impl_->FetchAndLoad();
+  // Callers that queued behind a failed fetch share its answer instead of each waiting out
+  // their own retries against a server that is down.
+  if (impl_->fetches_done.load() != seen) {
+    std::lock_guard<std::mutex> lock(impl_->state_mu);
+    return impl_->last_error;
+  }
+  const Status status = impl_->FetchAndLoad();
+  ++impl_->fetches_done;
+  return status;
 }
 
 std::future<Status> Model::PrefetchAsync() {

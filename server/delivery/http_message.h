@@ -18,6 +18,7 @@ struct HttpRequestView {
   // Header lookup by lowercase name; "" when absent.
   std::function<std::string(const std::string&)> header;
   std::string body;  // POST bodies only; at most 64 KiB (larger ones are refused with 413)
+  std::string peer;  // the client's IP address ("" when unknown)
 };
 
 struct HttpReply {

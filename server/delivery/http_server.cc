@@ -60,6 +60,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return it == req.end() ? std::string() : std::string(it->value());
     };
     view.body = req.body();
+    beast::error_code peer_ec;
+    const auto remote = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) view.peer = remote.address().to_string();
     const HttpReply reply = (*handler_)(view);
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
@@ -87,7 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
       for (const auto& [k, v] : reply.headers) res->set(k, v);
       res->body() = head ? std::string() : reply.body;
       res->keep_alive(keep_alive);
-      res->prepare_payload();
+      if (reply.status != 304) res->prepare_payload();  // a 304 carries no Content-Length of its own
       if (head) res->content_length(reply.body.size());
       return Write(res);
     }

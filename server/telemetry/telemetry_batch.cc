@@ -9,8 +9,9 @@ namespace {
 
 using nlohmann::json;
 
-// Per batch, one device cannot plausibly report more than this of anything.
-constexpr uint64_t kMaxCount = uint64_t{1} << 40;
+// Per batch (about a minute of one device), nothing plausible comes near this; it also keeps
+// the stored sums far from int64 overflow.
+constexpr uint64_t kMaxCount = uint64_t{1} << 32;
 
 Status Bad(const std::string& what) { return Status::InvalidArgument("telemetry batch: " + what); }
 

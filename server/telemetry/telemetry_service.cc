@@ -1,5 +1,6 @@
 #include "telemetry/telemetry_service.h"
 
+#include <charconv>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,6 +14,14 @@ namespace {
 using nlohmann::json;
 
 double Seconds(uint64_t micros) { return static_cast<double>(micros) / 1e6; }
+
+// The shortest text that reads back as the same double (a stream's default 6 digits would round
+// large sums, and rate() over them would stall).
+std::string Exact(double value) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  return std::string(text, end);
+}
 
 // One Prometheus histogram series (cumulative buckets, sum, count).
 void RenderHistogram(std::ostringstream& out, const char* name, const std::string& labels, const BucketCounts& counts,
@@ -28,7 +37,7 @@ void RenderHistogram(std::ostringstream& out, const char* name, const std::strin
     }
     out << name << "_bucket{" << labels << ",le=\"" << le.str() << "\"} " << cumulative << "\n";
   }
-  out << name << "_sum{" << labels << "} " << Seconds(sum_us) << "\n";
+  out << name << "_sum{" << labels << "} " << Exact(Seconds(sum_us)) << "\n";
   out << name << "_count{" << labels << "} " << cumulative << "\n";
 }
 
@@ -57,13 +66,14 @@ TelemetryService::TelemetryService(Catalog* catalog, TelemetryStore* store, Daem
       store_(store),
       metrics_(metrics),
       options_(std::move(options)),
-      limiter_(options_.batches_burst, options_.batches_per_second) {}
+      limiter_(options_.batches_burst, options_.batches_per_second),
+      peer_limiter_(options_.peer_burst, options_.peer_per_second) {}
 
 int64_t TelemetryService::Now() const {
   return options_.now ? options_.now() : static_cast<int64_t>(std::time(nullptr));
 }
 
-TelemetryService::Known TelemetryService::KnownLabels() {
+Result<TelemetryService::Known> TelemetryService::KnownLabels() {
   const uint64_t generation = catalog_->delivery_generation();
   {
     std::lock_guard<std::mutex> lock(known_mu_);
@@ -72,12 +82,10 @@ TelemetryService::Known TelemetryService::KnownLabels() {
   Known fresh;
   fresh.generation = generation;
   fresh.classes.insert("unknown");
-  if (auto models = catalog_->ListModels(); models.ok()) {
-    for (const ModelSummaryRecord& m : *models) fresh.latest_version[m.name] = m.latest_version;
-  }
-  if (auto classes = catalog_->ListDeviceClasses(); classes.ok()) {
-    for (const DeviceClassRecord& c : *classes) fresh.classes.insert(c.name);
-  }
+  KINGLET_ASSIGN_OR_RETURN(std::vector<ModelSummaryRecord> models, catalog_->ListModels());
+  for (const ModelSummaryRecord& m : models) fresh.latest_version[m.name] = m.latest_version;
+  KINGLET_ASSIGN_OR_RETURN(std::vector<DeviceClassRecord> classes, catalog_->ListDeviceClasses());
+  for (const DeviceClassRecord& c : classes) fresh.classes.insert(c.name);
   std::lock_guard<std::mutex> lock(known_mu_);
   known_ = fresh;
   return fresh;
@@ -95,13 +103,19 @@ HttpReply TelemetryService::Ingest(const HttpRequestView& request) {
     return ErrorReply(400, batch.status().message());
   }
   const double monotonic = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  if (!limiter_.Allow(batch->device_id, monotonic)) {
+  // Per device, and per address (device ids are the device's to choose).
+  if (!limiter_.Allow(batch->device_id, monotonic) || (!request.peer.empty() && !peer_limiter_.Allow(request.peer, monotonic))) {
     metrics_->CountTelemetryBatch("rate_limited", 0, batch->entries.size());
     HttpReply r = ErrorReply(429, "too many telemetry batches from this device; keep them and retry later");
     r.headers.push_back({"Retry-After", "60"});
     return r;
   }
-  const Known known = KnownLabels();
+  const auto labels = KnownLabels();
+  if (!labels.ok()) {
+    metrics_->CountTelemetryBatch("failed", 0, batch->entries.size());
+    return ErrorReply(503, "telemetry could not be checked against the catalog now; retry later");
+  }
+  const Known& known = *labels;
   std::vector<const TelemetryEntry*> allowed;
   const bool class_known = known.classes.count(batch->device_class) != 0;
   for (const TelemetryEntry& e : batch->entries) {
@@ -118,10 +132,8 @@ HttpReply TelemetryService::Ingest(const HttpRequestView& request) {
   metrics_->CountTelemetryBatch("accepted", allowed.size(), dropped);
   {
     std::lock_guard<std::mutex> lock(known_mu_);
-    if (now - last_prune_ >= 3600) {
-      last_prune_ = now;
-      (void)store_->Prune(now - options_.retention_seconds);
-    }
+    // A failed prune is tried again with the next batch.
+    if (now - last_prune_ >= 3600 && store_->Prune(now - options_.retention_seconds).ok()) last_prune_ = now;
   }
   return JsonReply(202, json{{"stored", allowed.size()}, {"dropped", dropped}}.dump());
 }

@@ -28,6 +28,8 @@ namespace kinglet::server {
 struct TelemetryOptions {
   double batches_burst = 20;          // per device
   double batches_per_second = 1.0 / 6;  // per device, sustained (10 a minute)
+  double peer_burst = 600;              // per client address (many devices behind one NAT)
+  double peer_per_second = 50;
   int64_t retention_seconds = 30 * 24 * 3600;  // of the per-minute rows
   std::function<int64_t()> now;       // Unix seconds; defaults to the system clock
 };
@@ -52,13 +54,14 @@ class TelemetryService {
     std::map<std::string, uint32_t> latest_version;  // model -> newest version
     std::set<std::string> classes;
   };
-  Known KnownLabels();
+  Result<Known> KnownLabels();
 
   Catalog* catalog_;
   TelemetryStore* store_;
   DaemonMetrics* metrics_;
   TelemetryOptions options_;
   RateLimiter limiter_;
+  RateLimiter peer_limiter_;
   std::mutex known_mu_;
   Known known_;                 // guarded by known_mu_
   int64_t last_prune_ = 0;      // guarded by known_mu_

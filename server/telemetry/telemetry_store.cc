@@ -80,7 +80,8 @@ Status TelemetryStore::Add(const TelemetryBatch& batch, const std::vector<const 
   if (entries.empty()) return Status::Ok();
   const std::vector<std::string> columns = ValueColumns();
   const std::string names = Join(columns, "@");
-  const std::string sums = Join(columns, "@ = @ + excluded.@");
+  // Saturating: even a flood of maximal batches cannot overflow a column into REAL.
+  const std::string sums = Join(columns, "@ = MIN(@ + excluded.@, 4503599627370496)");
   std::lock_guard<std::mutex> lock(mu_);
   sql::Transaction tx(db_.get());
   KINGLET_RETURN_IF_ERROR(tx.begin_status());
@@ -132,7 +133,7 @@ Result<std::vector<TelemetryRow>> TelemetryStore::Series(const std::string& mode
   std::lock_guard<std::mutex> lock(mu_);
   KINGLET_ASSIGN_OR_RETURN(sql::Statement s,
                            db_->Prepare("SELECT version, device_class, " + window + " AS w, " +
-                                        Join(ValueColumns(), "SUM(@)") +
+                                        Join(ValueColumns(), "CAST(MIN(TOTAL(@), 9.0e18) AS INTEGER)") +
                                         " FROM series WHERE model = ?1 AND bucket >= ?2 "
                                         "GROUP BY version, device_class, w ORDER BY version, device_class, w"));
   s.Bind(1, model).Bind(2, since);

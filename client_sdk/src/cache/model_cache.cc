@@ -89,9 +89,29 @@ void ModelCache::EvictLocked(const std::string& keep) {
   std::sort(blobs.begin(), blobs.end(), [](const BlobFile& a, const BlobFile& b) { return a.used_ns < b.used_ns; });
   for (const BlobFile& b : blobs) {
     if (total <= max_blob_bytes_) break;
-    if (b.sha256 == keep) continue;
+    if (b.sha256 == keep || pinned_.count(b.sha256) != 0) continue;
     if (::unlink(BlobPath(b.sha256).c_str()) == 0) total -= b.size;
   }
+}
+
+std::shared_ptr<void> ModelCache::Pin(const std::string& sha256) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++pinned_[sha256];
+  return std::shared_ptr<void>(nullptr, [this, sha256](void*) {
+    std::lock_guard<std::mutex> unlock(mu_);
+    if (--pinned_[sha256] == 0) pinned_.erase(sha256);
+  });
+}
+
+std::unique_lock<std::mutex> ModelCache::LockDownload(const std::string& sha256) {
+  std::mutex* m;
+  {
+    std::lock_guard<std::mutex> lock(downloads_mu_);
+    std::unique_ptr<std::mutex>& slot = downloads_[sha256];
+    if (slot == nullptr) slot = std::make_unique<std::mutex>();
+    m = slot.get();
+  }
+  return std::unique_lock<std::mutex>(*m);
 }
 
 uint64_t ModelCache::BlobBytes() const {

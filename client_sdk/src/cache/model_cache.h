@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,6 +48,12 @@ class ModelCache {
   // Total bytes of cached blobs.
   uint64_t BlobBytes() const;
 
+  // Keeps a blob from eviction while held (between verifying it and loading it).
+  std::shared_ptr<void> Pin(const std::string& sha256);
+
+  // Serialises downloads of one blob (two models may name the same artifact).
+  std::unique_lock<std::mutex> LockDownload(const std::string& sha256);
+
  private:
   ModelCache(std::string dir, uint64_t max_blob_bytes) : dir_(std::move(dir)), max_blob_bytes_(max_blob_bytes) {}
   void EvictLocked(const std::string& keep);
@@ -54,6 +61,9 @@ class ModelCache {
   const std::string dir_;
   const uint64_t max_blob_bytes_;
   std::mutex mu_;  // serialises adoption and eviction
+  std::map<std::string, int> pinned_;  // guarded by mu_
+  std::mutex downloads_mu_;
+  std::map<std::string, std::unique_ptr<std::mutex>> downloads_;  // guarded by downloads_mu_
 };
 
 // Model names as kingletd accepts them (1-64 of [a-z0-9-], starting with a letter), which also

@@ -27,6 +27,7 @@ class PartialFileSink {
       const auto range = head.headers.find("content-range");
       const std::string expect = "bytes " + std::to_string(have_) + "-";
       if (range == head.headers.end() || range->second.rfind(expect, 0) != 0) {
+        ::unlink(path_.c_str());  // whatever we hold is not a prefix the server agrees with
         return Status::IOError("the server answered a resume from byte " + std::to_string(have_) +
                                " with another range; starting over");
       }
@@ -44,9 +45,9 @@ class PartialFileSink {
   }
 
   Status OnBody(const char* data, size_t n) {
-    if (fd_ < 0) {
-      if (error_body_.size() < 4096) error_body_.append(data, std::min<size_t>(n, 4096 - error_body_.size()));
-      return Status::Ok();
+    if (fd_ < 0) {  // an error answer: keep its start for the message, never read it all
+      error_body_.append(data, std::min<size_t>(n, 4096 - error_body_.size()));
+      return error_body_.size() < 4096 ? Status::Ok() : Status::Cancelled("error body read far enough");
     }
     if (have_ + n > size_) {
       return Status::InvalidArgument("the server sent more than the " + std::to_string(size_) +
@@ -92,9 +93,10 @@ uint64_t SizeOrZero(const std::string& path) {
 
 }  // namespace
 
-Result<DownloadStats> DownloadBlob(HttpClient& client, const Url& url, const std::string& sha256, uint64_t size,
-                                   const std::string& partial_path, const RetryPolicy& policy) {
-  DownloadStats stats;
+Status DownloadBlob(HttpClient& client, const Url& url, const std::string& sha256, uint64_t size,
+                    const std::string& partial_path, const RetryPolicy& policy, DownloadStats* out) {
+  DownloadStats& stats = *out;
+  stats = DownloadStats();
   if (SizeOrZero(partial_path) > size) ::unlink(partial_path.c_str());
   const bool had_partial = SizeOrZero(partial_path) > 0;
   Status last = Status::Ok();
@@ -114,6 +116,9 @@ Result<DownloadStats> DownloadBlob(HttpClient& client, const Url& url, const std
           [&file](const HttpResponse& head) { return file.OnHead(head); });
       const Status finished = file.Finish();
       stats.bytes_received += file.received();
+      if (!response.ok() && response.status().code() == StatusCode::kCancelled && file.error_body().size() >= 4096) {
+        response = HttpResponse{file.status(), {}, {}};  // an error answer cut short on purpose
+      }
       if (!response.ok()) {
         last = response.status();
         if (last.code() == StatusCode::kInvalidArgument) {  // overlong: the file is not this blob
@@ -141,7 +146,7 @@ Result<DownloadStats> DownloadBlob(HttpClient& client, const Url& url, const std
       }
     }
     KINGLET_ASSIGN_OR_RETURN(std::string actual, Sha256OfFile(partial_path));
-    if (actual == sha256) return stats;
+    if (actual == sha256) return Status::Ok();
     ::unlink(partial_path.c_str());
     // A partial file from an earlier run could be what is wrong: try once from scratch.
     if (had_partial && !restarted_after_mismatch) {

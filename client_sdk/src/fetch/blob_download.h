@@ -19,7 +19,8 @@ struct DownloadStats {
 
 // Errors: IOError (network, after the retries), NotFound (404), Corruption (the bytes do not
 // hash to `sha256`; the partial file is removed), InvalidArgument (server sent more than `size`).
-Result<DownloadStats> DownloadBlob(HttpClient& client, const Url& url, const std::string& sha256, uint64_t size,
-                                   const std::string& partial_path, const RetryPolicy& policy);
+// `stats` is filled in either way (bytes received count even when the download fails).
+Status DownloadBlob(HttpClient& client, const Url& url, const std::string& sha256, uint64_t size,
+                    const std::string& partial_path, const RetryPolicy& policy, DownloadStats* stats);
 
 }  // namespace kinglet::sdk

@@ -33,6 +33,22 @@ beast::error_code RunStep(asio::io_context& io, Start start) {
   return result;
 }
 
+using Clock = std::chrono::steady_clock;
+
+// The time the next step may take: the step timeout, or what is left of the request's.
+struct Budget {
+  const HttpClientOptions& options;
+  Clock::time_point deadline;
+
+  Status Arm(beast::tcp_stream& tcp) const {
+    if (options.cancel != nullptr && options.cancel->load()) return Status::Cancelled("the SDK is shutting down");
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return Status::IOError("the request took longer than its overall timeout");
+    tcp.expires_after(std::min(options.step_timeout, left));
+    return Status::Ok();
+  }
+};
+
 std::string Describe(const HttpRequest& request) {
   return (request.url.tls ? "https://" : "http://") + request.url.host + ":" + request.url.port +
          request.url.target.substr(0, 120);
@@ -46,8 +62,8 @@ Status TransportError(const HttpRequest& request, const std::string& what, const
 // Writes the request and reads the response over an open stream (plain or TLS).
 template <class Stream>
 Result<HttpResponse> Exchange(asio::io_context& io, Stream& stream, beast::tcp_stream& tcp,
-                              const HttpRequest& request, const HttpClientOptions& options, uint64_t max_body_bytes,
-                              const BodySink& sink, const HeadHandler& on_head) {
+                              const HttpRequest& request, const HttpClientOptions& options, const Budget& budget,
+                              uint64_t max_body_bytes, const BodySink& sink, const HeadHandler& on_head) {
   http::request<http::string_body> req{http::string_to_verb(request.method), request.url.target, 11};
   req.set(http::field::host, request.url.host);
   req.set(http::field::user_agent, options.user_agent);
@@ -56,7 +72,7 @@ Result<HttpResponse> Exchange(asio::io_context& io, Stream& stream, beast::tcp_s
   req.body() = request.body;
   if (!request.body.empty() || request.method == "POST") req.prepare_payload();
 
-  tcp.expires_after(options.step_timeout);
+  KINGLET_RETURN_IF_ERROR(budget.Arm(tcp));
   beast::error_code ec = RunStep(io, [&](auto handler) { http::async_write(stream, req, handler); });
   if (ec) return TransportError(request, "cannot send the request to", ec);
 
@@ -64,7 +80,7 @@ Result<HttpResponse> Exchange(asio::io_context& io, Stream& stream, beast::tcp_s
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // bounded below, or by the sink
   parser.header_limit(64 * 1024);
-  tcp.expires_after(options.step_timeout);
+  KINGLET_RETURN_IF_ERROR(budget.Arm(tcp));
   ec = RunStep(io, [&](auto handler) { http::async_read_header(stream, buffer, parser, handler); });
   if (ec) return TransportError(request, "no valid response from", ec);
 
@@ -81,7 +97,7 @@ Result<HttpResponse> Exchange(asio::io_context& io, Stream& stream, beast::tcp_s
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    tcp.expires_after(options.step_timeout);
+    KINGLET_RETURN_IF_ERROR(budget.Arm(tcp));
     ec = RunStep(io, [&](auto handler) { http::async_read_some(stream, buffer, parser, handler); });
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return TransportError(request, "the response was cut off by", ec);
@@ -133,6 +149,8 @@ Result<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientOptions options
 Result<HttpResponse> HttpClient::Send(const HttpRequest& request, uint64_t max_body_bytes, const BodySink& sink,
                                       const HeadHandler& on_head) {
   const HttpClientOptions& options = impl_->options;
+  const Budget budget{options, Clock::now() + options.request_timeout};
+  if (options.cancel != nullptr && options.cancel->load()) return Status::Cancelled("the SDK is shutting down");
   asio::io_context io;
   tcp::resolver resolver(io);
   tcp::resolver::results_type endpoints;
@@ -153,10 +171,10 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request, uint64_t max_b
 
   if (!request.url.tls) {
     beast::tcp_stream stream(io);
-    stream.expires_after(options.step_timeout);
+    KINGLET_RETURN_IF_ERROR(budget.Arm(stream));
     ec = RunStep(io, [&](auto handler) { stream.async_connect(endpoints, handler); });
     if (ec) return TransportError(request, "cannot connect to", ec);
-    return Exchange(io, stream, stream, request, options, max_body_bytes, sink, on_head);
+    return Exchange(io, stream, stream, request, options, budget, max_body_bytes, sink, on_head);
   }
 
   beast::ssl_stream<beast::tcp_stream> stream(io, impl_->tls);
@@ -166,13 +184,13 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request, uint64_t max_b
     return Status::Internal("cannot set the TLS host name for " + Describe(request));
   }
   beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
-  tcp.expires_after(options.step_timeout);
+  KINGLET_RETURN_IF_ERROR(budget.Arm(tcp));
   ec = RunStep(io, [&](auto handler) { tcp.async_connect(endpoints, handler); });
   if (ec) return TransportError(request, "cannot connect to", ec);
-  tcp.expires_after(options.step_timeout);
+  KINGLET_RETURN_IF_ERROR(budget.Arm(tcp));
   ec = RunStep(io, [&](auto handler) { stream.async_handshake(ssl::stream_base::client, handler); });
   if (ec) return TransportError(request, "TLS handshake refused (is the certificate trusted?) with", ec);
-  return Exchange(io, stream, tcp, request, options, max_body_bytes, sink, on_head);
+  return Exchange(io, stream, tcp, request, options, budget, max_body_bytes, sink, on_head);
 }
 
 }  // namespace kinglet::sdk

@@ -7,6 +7,7 @@
 // Thread-safe: requests on one client may run concurrently.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -37,6 +38,10 @@ struct HttpResponse {
 struct HttpClientOptions {
   // Every step (resolve, connect, handshake, each read or write) must progress within this.
   std::chrono::milliseconds step_timeout{10000};
+  // And the whole request must end within this (a server dripping bytes cannot hold it).
+  std::chrono::milliseconds request_timeout{600000};
+  // When set and true, requests stop at their next step with Cancelled (app shutdown).
+  const std::atomic<bool>* cancel = nullptr;
   // PEM file of CAs to trust for https instead of the system's store; "" = system store.
   std::string ca_file;
   std::string user_agent = "kinglet-sdk/1";

@@ -20,6 +20,7 @@ void VersionTelemetry::Merge(const VersionTelemetry& o) {
 }
 
 VersionTelemetry* TelemetryBuffer::Slot(const std::string& model, uint32_t version) {
+  if (!enabled_) return nullptr;
   auto it = pending_.find({model, version});
   if (it != pending_.end()) return &it->second;
   if (pending_.size() >= max_versions_) {
@@ -30,6 +31,7 @@ VersionTelemetry* TelemetryBuffer::Slot(const std::string& model, uint32_t versi
 }
 
 void TelemetryBuffer::RecordRun(const std::string& model, uint32_t version, double seconds, bool ok) {
+  if (!enabled_) return;
   std::lock_guard<std::mutex> lock(mu_);
   VersionTelemetry* t = Slot(model, version);
   if (t == nullptr) return;

@@ -47,7 +47,9 @@ struct DeviceIdentity {
 
 class TelemetryBuffer {
  public:
-  explicit TelemetryBuffer(size_t max_versions = 256) : max_versions_(max_versions) {}
+  // A disabled buffer records nothing (the app turned telemetry off).
+  explicit TelemetryBuffer(size_t max_versions = 256, bool enabled = true)
+      : max_versions_(max_versions), enabled_(enabled) {}
 
   void RecordRun(const std::string& model, uint32_t version, double seconds, bool ok);
   void RecordLoad(const std::string& model, uint32_t version, bool ok);
@@ -65,6 +67,7 @@ class TelemetryBuffer {
   VersionTelemetry* Slot(const std::string& model, uint32_t version);  // requires mu_
 
   const size_t max_versions_;
+  const bool enabled_;
   mutable std::mutex mu_;
   TelemetrySnapshot pending_;  // guarded by mu_
   uint64_t dropped_ = 0;       // guarded by mu_

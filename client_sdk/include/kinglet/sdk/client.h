@@ -20,7 +20,7 @@
 // the OS — no personal data.
 //
 // Thread-safety: Client and Model are thread-safe; many threads may Run one Model at once.
-// Models must not outlive their Client.
+// Models, and futures from their *Async calls, must not outlive their Client.
 #pragma once
 
 #include <chrono>
@@ -54,7 +54,8 @@ struct ClientConfig {
   size_t telemetry_max_versions = 256;  // the buffer's bound (model versions)
   int threads_per_run = 1;              // engine intra-op threads of each Run
   // Called (on the calling or background thread) for every error the SDK absorbed by serving
-  // a cached version or retrying later. Must be thread-safe and quick.
+  // a cached version or retrying later. Must be thread-safe and quick, and must not call back
+  // into the SDK (it may run while a model's fetch lock is held).
   std::function<void(const std::string& model, const Status& error)> on_error;
 };
 

@@ -65,6 +65,11 @@ kinglet_status kinglet_model_run_f32(kinglet_model* model, const char* input_nam
 
 /* The loaded version (0 before the first load). */
 uint32_t kinglet_model_version(const kinglet_model* model);
+/* Nonzero when the loaded version came from the cache because the server could not be used. */
+int kinglet_model_from_cache(const kinglet_model* model);
+/* The last error the model absorbed (served from the cache, failed refresh); "" if none. Valid
+ * until the calling thread's next call. */
+const char* kinglet_model_last_error(const kinglet_model* model);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -104,20 +107,52 @@ class Session : public std::enable_shared_from_this<Session> {
       res->prepare_payload();
       return Write(res);
     }
-    // A byte range: read just that slice (ranges resume downloads, so they are at most a file).
-    std::string slice(reply.file_length, '\0');
+    // A byte range (a resumed download): streamed from the file in pieces, never held whole.
     const int fd = ::open(reply.file_path.c_str(), O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : ::pread(fd, slice.data(), slice.size(), static_cast<off_t>(reply.file_offset));
-    if (fd >= 0) ::close(fd);
-    if (n != static_cast<ssize_t>(slice.size())) {
-      return WriteString(http::status::internal_server_error, R"({"error":"cannot read blob"})", keep_alive, version);
-    }
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(reply.status), version);
-    for (const auto& [k, v] : reply.headers) res->set(k, v);
-    res->body() = std::move(slice);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
-    Write(res);
+    if (fd < 0) return WriteString(http::status::not_found, R"({"error":"blob vanished"})", keep_alive, version);
+    auto range = std::make_shared<RangeWrite>(fd, reply.file_offset, reply.file_length);
+    range->response = http::response<http::buffer_body>(static_cast<http::status>(reply.status), version);
+    for (const auto& [k, v] : reply.headers) range->response.set(k, v);
+    range->response.keep_alive(keep_alive);
+    range->response.content_length(reply.file_length);
+    range->response.body().data = nullptr;
+    range->response.body().more = true;
+    range->serializer.emplace(range->response);
+    stream_.expires_after(kIdleTimeout);
+    http::async_write_header(stream_, *range->serializer,
+                             [self = shared_from_this(), range](beast::error_code ec, size_t) {
+                               if (ec) return self->Close();
+                               self->WriteRangePiece(range);
+                             });
+  }
+
+  // A file slice being sent: the open file, where the next piece starts, what is left.
+  struct RangeWrite {
+    RangeWrite(int fd, uint64_t offset, uint64_t length) : fd(fd), offset(offset), left(length) {}
+    ~RangeWrite() { ::close(fd); }
+    int fd;
+    uint64_t offset;
+    uint64_t left;
+    char piece[64 * 1024];
+    http::response<http::buffer_body> response;
+    std::optional<http::response_serializer<http::buffer_body>> serializer;
+  };
+
+  void WriteRangePiece(const std::shared_ptr<RangeWrite>& range) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(range->left, sizeof range->piece));
+    const ssize_t n = want == 0 ? 0 : ::pread(range->fd, range->piece, want, static_cast<off_t>(range->offset));
+    if (n < 0 || static_cast<size_t>(n) != want) return Close();  // the headers are out: all we can do
+    range->offset += want;
+    range->left -= want;
+    range->response.body().data = want == 0 ? nullptr : range->piece;
+    range->response.body().size = want;
+    range->response.body().more = range->left > 0;
+    stream_.expires_after(kIdleTimeout);
+    http::async_write(stream_, *range->serializer, [self = shared_from_this(), range](beast::error_code ec, size_t) {
+      if (ec == http::error::need_buffer) return self->WriteRangePiece(range);
+      if (ec || !range->response.keep_alive()) return self->Close();
+      self->ReadNext();
+    });
   }
 
   void WriteString(http::status status, const std::string& body, bool keep_alive, unsigned version) {

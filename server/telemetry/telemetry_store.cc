@@ -78,21 +78,27 @@ Result<std::unique_ptr<TelemetryStore>> TelemetryStore::Open(const std::string& 
 Status TelemetryStore::Add(const TelemetryBatch& batch, const std::vector<const TelemetryEntry*>& entries,
                            int64_t now) {
   if (entries.empty()) return Status::Ok();
-  const std::vector<std::string> columns = ValueColumns();
-  const std::string names = Join(columns, "@");
-  // Saturating: even a flood of maximal batches cannot overflow a column into REAL.
-  const std::string sums = Join(columns, "@ = MIN(@ + excluded.@, 4503599627370496)");
   std::lock_guard<std::mutex> lock(mu_);
   sql::Transaction tx(db_.get());
   KINGLET_RETURN_IF_ERROR(tx.begin_status());
-  KINGLET_ASSIGN_OR_RETURN(sql::Statement series,
-                           db_->Prepare("INSERT INTO series(model, version, device_class, device_model, bucket, " +
-                                        names + ") VALUES(?1, ?2, ?3, ?4, ?5, " + Placeholders(6, columns.size()) +
-                                        ") ON CONFLICT DO UPDATE SET " + sums));
-  KINGLET_ASSIGN_OR_RETURN(sql::Statement totals,
-                           db_->Prepare("INSERT INTO totals(model, version, device_class, " + names +
-                                        ") VALUES(?1, ?2, ?3, " + Placeholders(4, columns.size()) +
-                                        ") ON CONFLICT DO UPDATE SET " + sums));
+  if (!upsert_series_) {  // prepared once: the statements are long (70 columns) to compile
+    const std::vector<std::string> columns = ValueColumns();
+    const std::string names = Join(columns, "@");
+    // Saturating: even a flood of maximal batches cannot overflow a column into REAL.
+    const std::string sums = Join(columns, "@ = MIN(@ + excluded.@, 4503599627370496)");
+    KINGLET_ASSIGN_OR_RETURN(sql::Statement series,
+                             db_->Prepare("INSERT INTO series(model, version, device_class, device_model, bucket, " +
+                                          names + ") VALUES(?1, ?2, ?3, ?4, ?5, " + Placeholders(6, columns.size()) +
+                                          ") ON CONFLICT DO UPDATE SET " + sums));
+    KINGLET_ASSIGN_OR_RETURN(sql::Statement totals,
+                             db_->Prepare("INSERT INTO totals(model, version, device_class, " + names +
+                                          ") VALUES(?1, ?2, ?3, " + Placeholders(4, columns.size()) +
+                                          ") ON CONFLICT DO UPDATE SET " + sums));
+    upsert_series_.emplace(std::move(series));
+    upsert_totals_.emplace(std::move(totals));
+  }
+  sql::Statement& series = *upsert_series_;
+  sql::Statement& totals = *upsert_totals_;
   const int64_t bucket = now - now % kBucketSeconds;
   for (const TelemetryEntry* e : entries) {
     const std::vector<uint64_t> values = Values(e->counts);
@@ -108,6 +114,8 @@ Status TelemetryStore::Add(const TelemetryBatch& batch, const std::vector<const 
     KINGLET_RETURN_IF_ERROR(series.Run());
     KINGLET_RETURN_IF_ERROR(totals.Run());
   }
+  series.Reset();
+  totals.Reset();
   return tx.Commit();
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,9 @@ class TelemetryStore {
   explicit TelemetryStore(std::unique_ptr<sql::Database> db) : db_(std::move(db)) {}
 
   std::mutex mu_;
-  std::unique_ptr<sql::Database> db_;  // guarded by mu_
+  std::unique_ptr<sql::Database> db_;            // guarded by mu_
+  std::optional<sql::Statement> upsert_series_;  // guarded by mu_
+  std::optional<sql::Statement> upsert_totals_;  // guarded by mu_
 };
 
 }  // namespace kinglet::server

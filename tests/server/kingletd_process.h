@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "common/free_port.h"
 #include "kinglet/admin/v1/admin.grpc.pb.h"
 
 namespace kinglet::testing {
 
-// A loopback port nothing listens on right now.
-int FreePort();
 
 struct Outcome {
   int code = -1;

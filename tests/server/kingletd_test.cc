@@ -259,7 +259,9 @@ TEST_F(KingletdTest, AJobInterruptedByACrashRunsAgain) {
                                .get<std::string>()
                                .empty();
       job = daemon_->CliJson("jobs --all")["jobs"].back();
-      if (listed) EXPECT_EQ(job["state"], "JOB_STATE_SUCCEEDED") << "an artifact was listed while its job was unfinished";
+      if (listed) {
+        EXPECT_EQ(job["state"], "JOB_STATE_SUCCEEDED") << "an artifact was listed while its job was unfinished";
+      }
       if (job["state"] == "JOB_STATE_SUCCEEDED" || job["state"] == "JOB_STATE_FAILED") break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -375,6 +377,18 @@ TEST_F(KingletdTest, DeliversSignedManifestsAndBlobs) {
     EXPECT_EQ(m["signed"]["version"], 1);
     EXPECT_EQ(m["signed"]["serial"], 3);  // newer than every manifest served before
   }
+
+  // Without the memory cache, ranges stream from the file in pieces: still byte-exact.
+  daemon_->Kill(SIGKILL);
+  daemon_ = std::make_unique<Kingletd>(daemon_->data_dir(), std::vector<std::string>{"--blob-cache-mb", "0"});
+  daemon_->Start();
+  const std::string& disk = daemon_->http();
+  ASSERT_GT(blob.body.size(), 70000u);  // more than one 64 KiB piece
+  const testing::HttpResult tail = HttpGet(disk, blob_path, {{"Range", "bytes=3-"}});
+  EXPECT_EQ(tail.status, 206);
+  EXPECT_EQ(tail.body, blob.body.substr(3));
+  EXPECT_EQ(HttpGet(disk, blob_path, {{"Range", "bytes=-5"}}).body, blob.body.substr(blob.body.size() - 5));
+  EXPECT_EQ(HttpGet(disk, blob_path).body, blob.body);
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ TEST(JsonTest, CanonicalFormMatchesTheServersSerialiser) {
 }
 
 TEST(JsonTest, RefusesMalformedAndHostileInput) {
-  for (const std::string bad : std::vector<std::string>{
+  for (const std::string& bad : std::vector<std::string>{
            "", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "\"unterminated", "\"bad \\x escape\"",
            "\"\\ud800\"", "\"\\udc00\"", "01", "1.", "1e", "--1", "+1", "tru", "nul", "[1] 2", "{\"a\":1,\"a\":2}",
            "99999999999999999999", std::string("\"ctl\x01\""), std::string(40, '[') + std::string(40, ']')}) {

@@ -1,10 +1,7 @@
 // The SDK's https: a real TLS server (openssl s_server) with a certificate for "localhost".
 // Trusted and matching: served. Untrusted, or trusted but for another name: refused.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,22 +10,12 @@
 #include <fstream>
 #include <thread>
 
+#include "common/free_port.h"
 #include "net/http_client.h"
 
 namespace kinglet::sdk {
 namespace {
 
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class HttpsTest : public ::testing::Test {
  protected:
@@ -41,7 +28,7 @@ class HttpsTest : public ::testing::Test {
         "-subj /CN=localhost -addext subjectAltName=DNS:localhost -keyout key.pem -out cert.pem 2>/dev/null "
         "&& mkdir -p v1 && printf 'hello over tls' > v1/greeting";
     ASSERT_EQ(std::system(make_cert.c_str()), 0);
-    port_ = FreePort();
+    port_ = kinglet::testing::FreePort();
     server_ = ::fork();
     if (server_ == 0) {
       if (::chdir(dir_.c_str()) != 0) ::_exit(127);

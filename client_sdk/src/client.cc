@@ -1,4 +1,6 @@
 // Client: configuration, identity, device class, telemetry flushing and the background thread.
+#include <unistd.h>
+
 #include <algorithm>
 #include <ctime>
 
@@ -75,6 +77,7 @@ Result<std::unique_ptr<Client>> Client::Create(ClientConfig config) {
   impl->identity.os = DetectDevice().os;
   impl->identity.sdk_version = kSdkVersion;
   impl->config = std::move(config);
+  impl->RestoreSavedTelemetry();
   std::unique_ptr<Client> client(new Client(std::move(impl)));
   Impl* self = client->impl_.get();
   self->background = std::thread([self] { self->BackgroundLoop(); });
@@ -92,7 +95,10 @@ Client::~Client() {
   impl_->shutting_down = false;
   if (impl_->config.telemetry) {
     const Status flushed = impl_->Flush(1);
-    if (!flushed.ok()) impl_->ReportError("", flushed);
+    if (!flushed.ok()) {
+      impl_->ReportError("", flushed);
+      impl_->SaveUndeliveredTelemetry();  // sent by the next Client on this cache
+    }
   }
 }
 
@@ -150,6 +156,28 @@ Result<std::string> Client::Impl::DeviceClass() {
   std::lock_guard<std::mutex> lock(class_mu);
   identity.device_class = *matched;
   return *matched;
+}
+
+std::string Client::Impl::SavedTelemetryPath() const { return config.cache_dir + "/telemetry.pending"; }
+
+void Client::Impl::SaveUndeliveredTelemetry() {
+  const TelemetrySnapshot left = telemetry.Take();
+  if (left.empty()) return;
+  const Status saved = WriteFileAtomically(SavedTelemetryPath(), SerializeBatch(identity, left, 0));
+  if (!saved.ok()) ReportError("", saved);
+}
+
+void Client::Impl::RestoreSavedTelemetry() {
+  const std::string path = SavedTelemetryPath();
+  auto text = ReadSmallFile(path, 4 << 20);
+  if (!text.ok()) return;  // nothing saved
+  auto saved = ParseBatchEntries(*text);
+  if (saved.ok()) {
+    telemetry.PutBack(*saved);
+  } else {
+    ReportError("", saved.status());  // a damaged file is dropped, not retried forever
+  }
+  ::unlink(path.c_str());
 }
 
 void Client::Impl::ReportError(const std::string& model, const Status& error) const {

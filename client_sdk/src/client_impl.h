@@ -49,6 +49,10 @@ struct Client::Impl {
   Result<std::string> DeviceClass();
   void ReportError(const std::string& model, const Status& error) const;
   Status Flush(int max_attempts);
+  // Telemetry the last flush could not deliver survives a restart in the cache directory.
+  std::string SavedTelemetryPath() const;
+  void SaveUndeliveredTelemetry();
+  void RestoreSavedTelemetry();
   void BackgroundLoop();
 };
 

@@ -130,4 +130,57 @@ std::string SerializeBatch(const DeviceIdentity& device, const TelemetrySnapshot
   return *json::Canonical(batch);
 }
 
+namespace {
+
+Status ReadCount(const json::Value& object, const char* key, uint64_t* out) {
+  const json::Value* v = object.Find(key);
+  if (v == nullptr || !v->is_integer() || v->integer() < 0) {
+    return Status::InvalidArgument(std::string("saved telemetry: \"") + key + "\" is not a count");
+  }
+  *out = static_cast<uint64_t>(v->integer());
+  return Status::Ok();
+}
+
+Status ReadHistogram(const json::Value& entry, const char* key, LatencyHistogram* h) {
+  const json::Value* v = entry.Find(key);
+  const json::Value* counts = v != nullptr ? v->Find("counts") : nullptr;
+  if (counts == nullptr || !counts->is_array() || counts->array().size() != kLatencyBuckets) {
+    return Status::InvalidArgument(std::string("saved telemetry: \"") + key + "\" is not a histogram");
+  }
+  for (size_t b = 0; b < kLatencyBuckets; ++b) {
+    const json::Value& c = counts->array()[b];
+    if (!c.is_integer() || c.integer() < 0) return Status::InvalidArgument("saved telemetry: a bucket is not a count");
+    h->counts[b] = static_cast<uint64_t>(c.integer());
+  }
+  return ReadCount(*v, "sum_us", &h->sum_us);
+}
+
+}  // namespace
+
+Result<TelemetrySnapshot> ParseBatchEntries(const std::string& batch) {
+  KINGLET_ASSIGN_OR_RETURN(json::Value doc, json::Parse(batch));
+  const json::Value* entries = doc.Find("entries");
+  if (entries == nullptr || !entries->is_array()) return Status::InvalidArgument("saved telemetry: no entries");
+  TelemetrySnapshot out;
+  for (const json::Value& e : entries->array()) {
+    const json::Value* model = e.Find("model");
+    uint64_t version = 0;
+    if (model == nullptr || !model->is_string()) return Status::InvalidArgument("saved telemetry: an entry has no model");
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "version", &version));
+    if (version > UINT32_MAX) return Status::InvalidArgument("saved telemetry: version out of range");
+    VersionTelemetry& t = out[{model->string(), static_cast<uint32_t>(version)}];
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "runs", &t.runs));
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "run_errors", &t.run_errors));
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "loads", &t.loads));
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "load_errors", &t.load_errors));
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "fetches", &t.fetches));
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "fetch_errors", &t.fetch_errors));
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "fetch_bytes", &t.fetch_bytes));
+    KINGLET_RETURN_IF_ERROR(ReadCount(e, "cache_fallbacks", &t.cache_fallbacks));
+    KINGLET_RETURN_IF_ERROR(ReadHistogram(e, "latency", &t.run_latency));
+    KINGLET_RETURN_IF_ERROR(ReadHistogram(e, "fetch_latency", &t.fetch_latency));
+  }
+  return out;
+}
+
 }  // namespace kinglet::sdk

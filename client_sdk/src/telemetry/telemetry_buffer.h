@@ -76,4 +76,8 @@ class TelemetryBuffer {
 // The JSON batch POSTed to /v1/telemetry (schema 1; see docs/architecture.md).
 std::string SerializeBatch(const DeviceIdentity& device, const TelemetrySnapshot& snapshot, int64_t sent_unix);
 
+// Reads the entries of a batch SerializeBatch wrote (the SDK keeps undelivered telemetry on disk
+// across restarts in this form). InvalidArgument for anything else.
+Result<TelemetrySnapshot> ParseBatchEntries(const std::string& batch);
+
 }  // namespace kinglet::sdk

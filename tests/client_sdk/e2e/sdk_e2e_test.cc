@@ -285,6 +285,23 @@ TEST_F(SdkEndToEnd, ServerDownServesTheCacheAndTelemetryArrivesWhenItReturns) {
   }
   EXPECT_EQ(runs, 6u);  // 1 before the outage + 5 during it
   EXPECT_EQ(fallbacks, 1u);
+
+  // An app that exits during an outage keeps its telemetry on disk for its next start.
+  client.reset();
+  daemon_->Kill(SIGKILL);
+  {
+    auto offline = NewClient(config);
+    for (int i = 0; i < 3; ++i) ASSERT_GE(Classify(**offline->Model("fashion")), 0);
+  }  // the final flush fails: saved in the cache
+  daemon_->Start();
+  auto next = NewClient(Config("cache"));
+  ASSERT_TRUE(next->Flush().ok());
+  runs = 0;
+  const json after = daemon_->CliJson("telemetry fashion");
+  for (const json& row : after["rows"]) {
+    if (row["version"] == 1) runs += std::stoull(row.value("runs", std::string("0")));
+  }
+  EXPECT_EQ(runs, 9u) << after.dump();
 }
 
 TEST_F(SdkEndToEnd, ADownloadCutMidwayResumesWhereItStopped) {

@@ -87,5 +87,29 @@ TEST(TelemetryBufferTest, BatchesParseOnTheServer) {
   for (size_t b = 0; b < kLatencyBucketBounds.size(); ++b) EXPECT_EQ(server::kLatencyBounds[b], kLatencyBucketBounds[b]);
 }
 
+TEST(TelemetryBufferTest, SavedBatchesReadBackExactly) {
+  TelemetryBuffer buffer;
+  buffer.RecordRun("scan", 2, 0.003, true);
+  buffer.RecordRun("scan", 2, 0, false);
+  buffer.RecordFetch("scan", 2, 0.7, 5000, true);
+  buffer.RecordCacheFallback("other", 1);
+  const TelemetrySnapshot before = buffer.Take();
+  auto after = ParseBatchEntries(SerializeBatch(DeviceIdentity{"d", "c", "m", "linux", "v"}, before, 0));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  ASSERT_EQ(after->size(), before.size());
+  const VersionTelemetry& a = after->at({"scan", 2});
+  const VersionTelemetry& b = before.at({"scan", 2});
+  EXPECT_EQ(a.runs, b.runs);
+  EXPECT_EQ(a.run_errors, b.run_errors);
+  EXPECT_EQ(a.run_latency.counts, b.run_latency.counts);
+  EXPECT_EQ(a.run_latency.sum_us, b.run_latency.sum_us);
+  EXPECT_EQ(a.fetch_latency.counts, b.fetch_latency.counts);
+  EXPECT_EQ(a.fetch_bytes, 5000u);
+  EXPECT_EQ(after->at({"other", 1}).cache_fallbacks, 1u);
+  for (const char* bad : {"", "{}", R"({"entries":[{"model":"x"}]})", R"({"entries":[{"model":"x","version":-1}]})"}) {
+    EXPECT_FALSE(ParseBatchEntries(bad).ok()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace kinglet::sdk

@@ -16,7 +16,8 @@
 //
 // Telemetry (latency histograms, counts of runs, loads, fetches and errors per model version)
 // is kept in memory, bounded, and posted every `telemetry_interval` and when the Client is
-// destroyed. It carries a random device id made on first run, the device class and model,
+// destroyed; what that last post cannot deliver is saved in the cache directory and sent by the
+// next Client. It carries a random device id made on first run, the device class and model,
 // the OS — no personal data.
 //
 // Thread-safety: Client and Model are thread-safe; many threads may Run one Model at once.

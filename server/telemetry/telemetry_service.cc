@@ -144,17 +144,18 @@ HttpReply TelemetryService::Metrics() {
   if (!totals.ok()) return ErrorReply(500, "telemetry store unavailable; see kingletd's log");
   out << "# HELP kinglet_device_inference_seconds On-device inference latency reported by the SDK.\n"
          "# TYPE kinglet_device_inference_seconds histogram\n";
+  auto labels = [](const TelemetryRow& r) {
+    return "model=\"" + r.model + "\",version=\"" + std::to_string(r.version) + "\",device_class=\"" +
+           r.device_class + "\"";
+  };
   for (const TelemetryRow& r : *totals) {
-    const std::string labels = "model=\"" + r.model + "\",version=\"" + std::to_string(r.version) +
-                               "\",device_class=\"" + r.device_class + "\"";
-    RenderHistogram(out, "kinglet_device_inference_seconds", labels, r.counts.latency, r.counts.latency_sum_us);
+    RenderHistogram(out, "kinglet_device_inference_seconds", labels(r), r.counts.latency, r.counts.latency_sum_us);
   }
   out << "# HELP kinglet_device_fetch_seconds Time devices took to fetch an artifact.\n"
          "# TYPE kinglet_device_fetch_seconds histogram\n";
   for (const TelemetryRow& r : *totals) {
-    const std::string labels = "model=\"" + r.model + "\",version=\"" + std::to_string(r.version) +
-                               "\",device_class=\"" + r.device_class + "\"";
-    RenderHistogram(out, "kinglet_device_fetch_seconds", labels, r.counts.fetch_latency, r.counts.fetch_latency_sum_us);
+    RenderHistogram(out, "kinglet_device_fetch_seconds", labels(r), r.counts.fetch_latency,
+                    r.counts.fetch_latency_sum_us);
   }
   struct Counter {
     const char* name;
@@ -173,8 +174,7 @@ HttpReply TelemetryService::Metrics() {
   for (const Counter& c : counters) {
     out << "# HELP " << c.name << " " << c.help << "\n# TYPE " << c.name << " counter\n";
     for (const TelemetryRow& r : *totals) {
-      out << c.name << "{model=\"" << r.model << "\",version=\"" << r.version << "\",device_class=\""
-          << r.device_class << "\"} " << r.counts.*c.field << "\n";
+      out << c.name << "{" << labels(r) << "} " << r.counts.*c.field << "\n";
     }
   }
 

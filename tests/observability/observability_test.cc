@@ -32,10 +32,7 @@ class ObservabilityTest : public ::testing::Test {
   void SetUp() override {
     daemon_ = std::make_unique<Kingletd>(tmp_.path() + "/data");
     daemon_->Start();
-    ASSERT_EQ(daemon_->Cli("device-classes put test-x86 --profile low --isa x86_64").code, 0);
-    for (const char* c : {"arm64-high", "arm64-low", "armv7-low", "x86-64"}) {
-      ASSERT_EQ(daemon_->Cli(std::string("device-classes delete ") + c).code, 0);
-    }
+    ASSERT_TRUE(daemon_->UseOneTestClass());
     const Outcome up = daemon_->Cli("upload " + kFixtures + "/lenet300.onnx --name fashion --eval " + kFixtures +
                                     "/fashion_sample.npy " + kFixtures + "/fashion_sample_labels.npy --max-drop 0");
     ASSERT_EQ(up.code, 0) << up.output;

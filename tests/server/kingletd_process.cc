@@ -61,6 +61,14 @@ void Kingletd::Start() {
   FAIL() << "kingletd did not start; log:\n" << *server::ReadFile(data_dir_ + ".log");
 }
 
+bool Kingletd::UseOneTestClass() {
+  bool ok = Cli("device-classes put test-x86 --profile low --isa x86_64").code == 0;
+  for (const char* c : {"arm64-high", "arm64-low", "armv7-low", "x86-64"}) {
+    ok = ok && Cli(std::string("device-classes delete ") + c).code == 0;
+  }
+  return ok;
+}
+
 void Kingletd::Kill(int signal) {
   if (pid_ <= 0) return;
   ::kill(pid_, signal);

@@ -32,6 +32,9 @@ class Kingletd {
 
   // Starts the daemon and waits (up to 30 s) until its admin port answers.
   void Start();
+  // Replaces the default device classes by one, "test-x86" (x86_64, profile low), which this
+  // machine matches: each upload then makes one quick job. False if the CLI refused.
+  bool UseOneTestClass();
   void Kill(int signal);
 
   std::string Token() const;

@@ -58,10 +58,7 @@ class KingletdTest : public ::testing::Test {
     daemon_ = std::make_unique<Kingletd>(tmp_.path() + "/data");
     daemon_->Start();
     // One quick device class keeps each upload to one fast job.
-    ASSERT_EQ(daemon_->Cli("device-classes put test-x86 --profile low --isa x86_64").code, 0);
-    for (const char* c : {"arm64-high", "arm64-low", "armv7-low", "x86-64"}) {
-      ASSERT_EQ(daemon_->Cli(std::string("device-classes delete ") + c).code, 0);
-    }
+    ASSERT_TRUE(daemon_->UseOneTestClass());
   }
 
   Outcome Upload(const std::string& extra = "") {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 
 namespace kinglet::sdk {
@@ -32,6 +33,23 @@ std::string DirectoryOf(const std::string& path) {
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
+// Feeds a file's bytes to `consume` in pieces; stops at its first error.
+Status ReadChunks(const std::string& path, const std::function<Status(const char*, size_t)>& consume) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? Status::NotFound("no file '" + path + "'") : Errno("cannot open", path);
+  char buffer[65536];
+  Status status = Status::Ok();
+  while (status.ok()) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) status = Errno("cannot read", path);
+    if (n <= 0) break;
+    status = consume(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return status;
+}
+
 }  // namespace
 
 Status MakeDirectories(const std::string& path) {
@@ -48,25 +66,13 @@ Status MakeDirectories(const std::string& path) {
 }
 
 Result<std::string> ReadSmallFile(const std::string& path, uint64_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? Status::NotFound("no file '" + path + "'") : Errno("cannot open", path);
   std::string out;
-  char buffer[16384];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Errno("cannot read", path);
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<size_t>(n));
-    if (out.size() > max_bytes) {
-      ::close(fd);
-      return Status::ResourceExhausted("'" + path + "' is larger than " + std::to_string(max_bytes) + " bytes");
-    }
-  }
-  ::close(fd);
+  KINGLET_RETURN_IF_ERROR(ReadChunks(path, [&](const char* data, size_t n) {
+    out.append(data, n);
+    return out.size() <= max_bytes ? Status::Ok()
+                                   : Status::ResourceExhausted("'" + path + "' is larger than " +
+                                                               std::to_string(max_bytes) + " bytes");
+  }));
   return out;
 }
 
@@ -120,22 +126,12 @@ Result<uint64_t> FileSize(const std::string& path) {
 bool FileExists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
 Result<std::string> Sha256OfFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? Status::NotFound("no file '" + path + "'") : Errno("cannot open", path);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  char buffer[65536];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Errno("cannot read", path);
-    }
-    if (n == 0) break;
-    EVP_DigestUpdate(ctx.get(), buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
+  KINGLET_RETURN_IF_ERROR(ReadChunks(path, [&](const char* data, size_t n) {
+    EVP_DigestUpdate(ctx.get(), data, n);
+    return Status::Ok();
+  }));
   unsigned char digest[32];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &length);

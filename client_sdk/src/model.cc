@@ -30,6 +30,7 @@ struct Candidate {
   CachedManifest document;
   std::string path;          // the verified blob in the cache
   std::shared_ptr<void> pin;  // keeps it there until loaded
+  bool new_document = true;   // differs from the manifest the cache holds
 };
 
 }  // namespace
@@ -73,6 +74,7 @@ Result<Candidate> FetchNewest(Client::Impl& c, const std::string& name, Model::I
   Candidate candidate;
   if (response.status == 304 && previous) {
     candidate.document = *previous;
+    candidate.new_document = false;
   } else if (response.status == 200) {
     candidate.document = {response.body, response.headers.count("etag") ? response.headers["etag"] : ""};
   } else if (response.status == 404) {
@@ -161,8 +163,10 @@ Status Model::Impl::FetchAndLoad() {
     const bool same = current != nullptr && current->info.sha256 == fresh->manifest.sha256;
     if (same && !current->info.from_cache_fallback) {
       // The same artifact under a newer serial still raises the replay floor.
-      const Status stored = c.cache->StoreManifest(name, fresh->document);
-      if (!stored.ok()) c.ReportError(name, stored);
+      if (fresh->new_document) {
+        const Status stored = c.cache->StoreManifest(name, fresh->document);
+        if (!stored.ok()) c.ReportError(name, stored);
+      }
       std::lock_guard<std::mutex> lock(state_mu);
       last_check = Clock::now();
       last_error = Status::Ok();

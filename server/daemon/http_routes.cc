@@ -22,9 +22,9 @@ HttpReply HttpRoutes::Handle(const HttpRequestView& request) {
 }
 
 HttpReply HttpRoutes::Dispatch(const HttpRequestView& request, const char** route) {
-  std::string path;
-  std::map<std::string, std::string> query;
-  if (!SplitTarget(request.target, &path, &query)) return ErrorReply(400, "malformed percent-encoding in the query");
+  // Routing needs the path only; the query is decoded by the endpoint that reads it (delivery
+  // decodes its own, so the hot manifest path parses the target once).
+  const std::string path = request.target.substr(0, request.target.find('?'));
   if (path == "/v1/telemetry") {
     *route = "telemetry";
     return request.method == "POST" ? telemetry_->Ingest(request) : MethodNotAllowed("POST");
@@ -39,7 +39,13 @@ HttpReply HttpRoutes::Dispatch(const HttpRequestView& request, const char** rout
   }
   if (path == "/v1/telemetry/summary") {
     *route = "telemetry_summary";
-    return IsRead(request) ? telemetry_->Summary(query) : MethodNotAllowed("GET, HEAD");
+    if (!IsRead(request)) return MethodNotAllowed("GET, HEAD");
+    std::string ignored;
+    std::map<std::string, std::string> query;
+    if (!SplitTarget(request.target, &ignored, &query)) {
+      return ErrorReply(400, "malformed percent-encoding in the query");
+    }
+    return telemetry_->Summary(query);
   }
   if (path.rfind("/v1/blobs/", 0) == 0) {
     *route = "blob";

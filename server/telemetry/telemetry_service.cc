@@ -187,15 +187,9 @@ HttpReply TelemetryService::Metrics() {
   out << "# HELP kinglet_artifact_bytes Size of each compressed artifact.\n# TYPE kinglet_artifact_bytes gauge\n";
   if (auto models = catalog_->ListModels(); models.ok()) {
     for (const ModelSummaryRecord& m : *models) {
-      auto versions = catalog_->ListVersions(m.name);
-      if (!versions.ok()) continue;
-      for (const VersionRecord& v : *versions) {
-        auto artifacts = catalog_->ListArtifacts(m.name, v.version);
-        if (!artifacts.ok()) continue;
-        for (const ArtifactRecord& a : *artifacts) {
-          out << "kinglet_artifact_bytes{model=\"" << m.name << "\",version=\"" << v.version << "\",device_class=\""
-              << a.device_class << "\"} " << a.size << "\n";
-        }
+      for (const ArtifactRecord& a : ArtifactsOf(m.name)) {
+        out << "kinglet_artifact_bytes{model=\"" << m.name << "\",version=\"" << a.version << "\",device_class=\""
+            << a.device_class << "\"} " << a.size << "\n";
       }
     }
   }
@@ -204,6 +198,17 @@ HttpReply TelemetryService::Metrics() {
   r.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}, {"Cache-Control", "no-store"}};
   r.body = out.str();
   return r;
+}
+
+std::vector<ArtifactRecord> TelemetryService::ArtifactsOf(const std::string& model) {
+  std::vector<ArtifactRecord> out;
+  auto versions = catalog_->ListVersions(model);
+  if (!versions.ok()) return out;
+  for (const VersionRecord& v : *versions) {
+    auto list = catalog_->ListArtifacts(model, v.version);
+    if (list.ok()) out.insert(out.end(), list->begin(), list->end());
+  }
+  return out;
 }
 
 Result<std::vector<TelemetryRow>> TelemetryService::Rows(const std::string& model, int64_t since) {
@@ -261,14 +266,8 @@ HttpReply TelemetryService::Summary(const std::map<std::string, std::string>& qu
   }
   out["totals"] = rows;
   json artifacts = json::array();
-  if (auto versions = catalog_->ListVersions(model->second); versions.ok()) {
-    for (const VersionRecord& v : *versions) {
-      auto list = catalog_->ListArtifacts(model->second, v.version);
-      if (!list.ok()) continue;
-      for (const ArtifactRecord& a : *list) {
-        artifacts.push_back({{"version", v.version}, {"device_class", a.device_class}, {"size", a.size}});
-      }
-    }
+  for (const ArtifactRecord& a : ArtifactsOf(model->second)) {
+    artifacts.push_back({{"version", a.version}, {"device_class", a.device_class}, {"size", a.size}});
   }
   out["artifacts"] = artifacts;
   return JsonReply(200, out.dump());

@@ -48,6 +48,8 @@ class TelemetryService {
 
  private:
   int64_t Now() const;
+  // Every finished artifact of `model` (none when the catalog cannot say).
+  std::vector<ArtifactRecord> ArtifactsOf(const std::string& model);
   // The labels the catalog allows now (cached until its delivery generation moves).
   struct Known {
     uint64_t generation = 0;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/thread_pool.h"
+
 namespace kinglet::kernels {
 namespace {
 
@@ -11,47 +13,169 @@ int64_t Product(const std::vector<int64_t>& v) {
   return p;
 }
 
-// The im2col matrix's bytes, rounded so the GEMM's packing buffers after it stay 64-byte aligned.
+size_t RoundUp64(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+enum class BSource { kInput, kPanelsFromInput, kColumnMatrix };
+
+BSource SourceOf(const reference::ConvParams& p) {
+  if (reference::IsPointwise(p)) return BSource::kInput;
+  return p.rank() == 2 ? BSource::kPanelsFromInput : BSource::kColumnMatrix;
+}
+
 size_t ColumnBytes(const reference::ConvParams& p) {
-  if (reference::IsPointwise(p)) return 0;
-  const int64_t rows = p.in_channels / p.group * Product(p.kernel);
-  const size_t bytes = static_cast<size_t>(rows * Product(p.out_spatial)) * sizeof(float);
-  return (bytes + 63) / 64 * 64;
+  if (SourceOf(p) != BSource::kColumnMatrix) return 0;
+  return RoundUp64(static_cast<size_t>(p.in_channels / p.group * Product(p.kernel) * Product(p.out_spatial)) *
+                   sizeof(float));
+}
+
+// The im2col matrix of one group of a 2-D conv, produced panel by panel: row l = (c, kh, kw),
+// column j = (oh, ow).
+struct Im2ColPanels {
+  const reference::ConvParams* p;
+  const float* x;  // the group's first input channel
+};
+
+void PackIm2ColPanels(const void* context, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+  const auto& src = *static_cast<const Im2ColPanels*>(context);
+  const reference::ConvParams& p = *src.p;
+  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1], out_w = p.out_spatial[1];
+  const int64_t k_h = p.kernel[0], k_w = p.kernel[1];
+  const int64_t plane = in_h * in_w;
+  int64_t h_base[kMaxSgemmTile], w_base[kMaxSgemmTile];
+  for (int64_t p0 = 0; p0 < cols; p0 += nr) {
+    const int64_t live = std::min<int64_t>(nr, cols - p0);
+    for (int64_t j = 0; j < live; ++j) {
+      const int64_t o = j0 + p0 + j;
+      h_base[j] = (o / out_w) * p.strides[0] - p.pads_begin[0];
+      w_base[j] = (o % out_w) * p.strides[1] - p.pads_begin[1];
+    }
+    // A panel whose taps all land inside the input and whose columns are consecutive inputs
+    // (stride 1, one output row) copies rows of X.
+    const bool one_row = (j0 + p0) / out_w == (j0 + p0 + live - 1) / out_w;
+    const bool contiguous = one_row && p.strides[1] == 1;
+    int64_t c = l0 / (k_h * k_w), kh = l0 / k_w % k_h, kw = l0 % k_w;
+    for (int64_t l = 0; l < kc; ++l) {
+      const float* x_c = src.x + c * plane;
+      const int64_t dh = kh * p.dilations[0], dw = kw * p.dilations[1];
+      const int64_t ih = h_base[0] + dh;
+      if (contiguous && ih >= 0 && ih < in_h && w_base[0] + dw >= 0 && w_base[live - 1] + dw < in_w) {
+        const float* row = x_c + ih * in_w + w_base[0] + dw;
+        std::copy(row, row + live, dst);
+      } else {
+        for (int64_t j = 0; j < live; ++j) {
+          const int64_t h = h_base[j] + dh, w = w_base[j] + dw;
+          dst[j] = (h >= 0 && h < in_h && w >= 0 && w < in_w) ? x_c[h * in_w + w] : 0.0f;
+        }
+      }
+      std::fill(dst + live, dst + nr, 0.0f);
+      dst += nr;
+      if (++kw == k_w) {
+        kw = 0;
+        if (++kh == k_h) {
+          kh = 0;
+          ++c;
+        }
+      }
+    }
+  }
+}
+
+// The GEMM of group g of image n; `b_storage` holds the column matrix when one is needed.
+SgemmProblem GroupProblem(const reference::ConvParams& p, const ConvGemmArgs& args, int64_t n, int64_t g,
+                          Im2ColPanels* panels, float* b_storage) {
+  const int64_t cg = p.in_channels / p.group;
+  const int64_t mg = p.out_channels / p.group;
+  const int64_t out_size = Product(p.out_spatial);
+  const int64_t patch = cg * Product(p.kernel);
+  const float* x_g = args.x + (n * p.in_channels + g * cg) * Product(p.in_spatial);
+  SgemmProblem pr;
+  pr.m = mg;
+  pr.n = out_size;
+  pr.k = patch;
+  if (args.packed != nullptr) {
+    pr.packed_a = &args.packed->groups[g];
+  } else {
+    pr.a = MatrixView{args.w + g * mg * patch, patch, 1};
+  }
+  switch (SourceOf(p)) {
+    case BSource::kInput:
+      pr.b = MatrixView{x_g, out_size, 1};
+      break;
+    case BSource::kPanelsFromInput:
+      *panels = Im2ColPanels{&p, x_g};
+      pr.b_packer = BPanelPacker{PackIm2ColPanels, panels};
+      break;
+    case BSource::kColumnMatrix:
+      if (b_storage != nullptr) reference::Im2Col(p, x_g, cg, b_storage);
+      pr.b = MatrixView{b_storage, out_size, 1};
+      break;
+  }
+  pr.c = args.y + (n * p.out_channels + g * mg) * out_size;
+  pr.ldc = out_size;
+  pr.epilogue.row_bias = args.bias != nullptr ? args.bias + g * mg : nullptr;
+  pr.epilogue.activation = args.activation;
+  return pr;
+}
+
+// Grouped convs run one group per task (each group's GEMM is small); a single group splits its
+// GEMM across the threads instead.
+bool ParallelOverGroups(const reference::ConvParams& p, int threads) { return p.group > 1 && threads > 1; }
+
+size_t GemmThreadBytes(const SgemmKernel& kernel, const reference::ConvParams& p, bool packed_weights,
+                       int threads) {
+  SgemmProblem pr;
+  pr.m = p.out_channels / p.group;
+  pr.n = Product(p.out_spatial);
+  pr.k = p.in_channels / p.group * Product(p.kernel);
+  static const PackedMatrix kPackedMarker;
+  if (packed_weights) pr.packed_a = &kPackedMarker;
+  if (SourceOf(p) == BSource::kPanelsFromInput) pr.b_packer.pack = PackIm2ColPanels;
+  return SgemmThreadScratchBytes(kernel, pr, ParallelOverGroups(p, threads) ? 1 : threads);
 }
 
 }  // namespace
 
-size_t ConvGemmScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p) {
+ConvGemmWeights PackConvGemmWeights(const SgemmKernel& kernel, const reference::ConvParams& p, const float* w) {
   const int64_t mg = p.out_channels / p.group;
   const int64_t patch = p.in_channels / p.group * Product(p.kernel);
-  return ColumnBytes(p) + SgemmScratchBytes(kernel, mg, Product(p.out_spatial), patch);
+  ConvGemmWeights packed;
+  for (int64_t g = 0; g < p.group; ++g) {
+    packed.groups.push_back(PackSgemmA(kernel, mg, patch, 1.0f, MatrixView{w + g * mg * patch, patch, 1}));
+  }
+  return packed;
 }
 
-void ConvGemm(const SgemmKernel& kernel, const reference::ConvParams& p, const float* x, const float* w,
-              const float* bias, float* y, void* scratch) {
-  const int64_t cg = p.in_channels / p.group;
-  const int64_t mg = p.out_channels / p.group;
-  const int64_t in_size = Product(p.in_spatial);
-  const int64_t out_size = Product(p.out_spatial);
-  const int64_t patch = cg * Product(p.kernel);
-  const bool pointwise = reference::IsPointwise(p);
-  float* col = static_cast<float*>(scratch);
-  void* gemm_scratch = static_cast<char*>(scratch) + ColumnBytes(p);
+size_t ConvGemmScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p, bool packed_weights,
+                            int threads) {
+  const size_t per_thread = RoundUp64(GemmThreadBytes(kernel, p, packed_weights, threads));
+  const size_t columns = ColumnBytes(p) * (ParallelOverGroups(p, threads) ? threads : 1);
+  return columns + per_thread * threads;
+}
 
+void ConvGemm(const SgemmKernel& kernel, const reference::ConvParams& p, const ConvGemmArgs& args,
+              runtime::ThreadPool* pool, void* scratch) {
+  const int threads = pool != nullptr ? pool->size() : 1;
+  const bool per_group = ParallelOverGroups(p, threads);
+  const size_t columns = ColumnBytes(p);
+  char* gemm_scratch = static_cast<char*>(scratch) + columns * (per_group ? threads : 1);
+  const size_t gemm_thread_bytes = RoundUp64(GemmThreadBytes(kernel, p, args.packed != nullptr, threads));
+  auto column_buffer = [&](int slot) {
+    return columns == 0 ? nullptr : reinterpret_cast<float*>(static_cast<char*>(scratch) + columns * slot);
+  };
+
+  if (per_group) {
+    pool->ParallelFor(p.batch * p.group, [&](int64_t task, int slot) {
+      Im2ColPanels panels{};
+      const SgemmProblem pr = GroupProblem(p, args, task / p.group, task % p.group, &panels, column_buffer(slot));
+      SgemmRun(kernel, pr, nullptr, gemm_scratch + gemm_thread_bytes * slot);
+    });
+    return;
+  }
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t g = 0; g < p.group; ++g) {
-      const float* x_g = x + (n * p.in_channels + g * cg) * in_size;
-      float* y_g = y + (n * p.out_channels + g * mg) * out_size;
-      if (bias != nullptr) {
-        for (int64_t m = 0; m < mg; ++m) std::fill_n(y_g + m * out_size, out_size, bias[g * mg + m]);
-      }
-      const float* b = x_g;
-      if (!pointwise) {
-        reference::Im2Col(p, x_g, cg, col);
-        b = col;
-      }
-      Sgemm(kernel, mg, out_size, patch, 1.0f, MatrixView{w + g * mg * patch, patch, 1}, MatrixView{b, out_size, 1},
-            y_g, out_size, bias != nullptr, gemm_scratch);
+      Im2ColPanels panels{};
+      const SgemmProblem pr = GroupProblem(p, args, n, g, &panels, column_buffer(0));
+      SgemmRun(kernel, pr, pool, gemm_scratch);
     }
   }
 }

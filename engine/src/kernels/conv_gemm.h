@@ -1,20 +1,49 @@
-// Convolution as im2col + the packed GEMM (kernels/sgemm.h), for every geometry the reference
-// Conv handles (grouped, strided, dilated, padded, N-d). kernels/reference/conv.h is its
-// specification; the same ConvParams and the same validation in the op's Prepare apply.
+// Convolution as a GEMM per group: Y_g[M/group x out_size] = W_g * im2col(X_g), for every
+// geometry the reference Conv handles (grouped, strided, dilated, padded, N-d).
+// kernels/reference/conv.h is its specification; the op's Prepare validates the ConvParams.
+//
+// Strategy by shape: a pointwise conv reads X as the B matrix in place; a 2-D conv packs B's
+// panels straight from X (im2col never materialised, so no column buffer and the gather runs in
+// parallel); other ranks build the column matrix first. Weights are packed once at load;
+// bias and a fused activation run in the GEMM's epilogue.
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "kernels/reference/conv.h"
+#include "kernels/reference/fused_activation.h"
 #include "kernels/sgemm.h"
+
+namespace kinglet::runtime {
+class ThreadPool;
+}
 
 namespace kinglet::kernels {
 
-// Bytes of scratch ConvGemm needs: the im2col matrix of one group plus the GEMM's packing.
-size_t ConvGemmScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p);
+// W packed as the A operand of each group's GEMM.
+struct ConvGemmWeights {
+  std::vector<PackedMatrix> groups;
+};
 
-// Same contract as reference::Conv.
-void ConvGemm(const SgemmKernel& kernel, const reference::ConvParams& p, const float* x, const float* w,
-              const float* bias, float* y, void* scratch);
+ConvGemmWeights PackConvGemmWeights(const SgemmKernel& kernel, const reference::ConvParams& p, const float* w);
+
+struct ConvGemmArgs {
+  const float* x = nullptr;
+  const float* w = nullptr;                   // read when `packed` is null
+  const ConvGemmWeights* packed = nullptr;    // from PackConvGemmWeights, or null
+  const float* bias = nullptr;                // [out_channels] or null
+  reference::FusedActivationParams activation;
+  float* y = nullptr;
+};
+
+// Bytes of scratch ConvGemm needs with `threads` threads (64-byte multiple).
+size_t ConvGemmScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p, bool packed_weights,
+                            int threads);
+
+// Same result as reference::Conv followed by the activation. `pool` may be null (one thread);
+// otherwise `scratch` was sized for pool->size() threads.
+void ConvGemm(const SgemmKernel& kernel, const reference::ConvParams& p, const ConvGemmArgs& args,
+              runtime::ThreadPool* pool, void* scratch);
 
 }  // namespace kinglet::kernels

@@ -1,7 +1,10 @@
 #include "kernels/max_pool_2d.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+
+#include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
 namespace {
@@ -19,37 +22,69 @@ TapRange TapsInside(int64_t start, int64_t kernel, int64_t dilation, int64_t siz
   return {lo, std::max(lo, hi)};
 }
 
+size_t RowBytes(const reference::PoolParams& p) {
+  return (static_cast<size_t>(p.in_spatial[1]) * sizeof(float) + 63) / 64 * 64;
+}
+
+// As the reference: a NaN in the window's first in-input tap (row-major) is the result; any
+// other NaN never wins, because taps win only when strictly greater (`v > m ? v : m`, exactly
+// x86 maxps, so it vectorises). Both passes therefore start from -inf and ignore NaNs, and the
+// first tap is checked at the end. (Between +0 and -0, which compare equal, the pick may differ.)
+void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* row_max) {
+  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
+  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  const int64_t dh = p.dilations[0], dw = p.dilations[1];
+  for (int64_t oh = 0; oh < out_h; ++oh) {
+    const int64_t h0 = oh * p.strides[0] - p.pads_begin[0];
+    const TapRange rows = TapsInside(h0, p.kernel[0], dh, in_h);
+    float* y_row = y + oh * out_w;
+    if (rows.lo == rows.hi) {
+      std::fill_n(y_row, out_w, std::numeric_limits<float>::lowest());
+      continue;
+    }
+    const float* first_row = x + (h0 + rows.lo * dh) * in_w;
+    std::fill_n(row_max, in_w, -std::numeric_limits<float>::infinity());
+    for (int64_t kh = rows.lo; kh < rows.hi; ++kh) {
+      const float* row = x + (h0 + kh * dh) * in_w;
+      for (int64_t w = 0; w < in_w; ++w) row_max[w] = row[w] > row_max[w] ? row[w] : row_max[w];
+    }
+    for (int64_t ow = 0; ow < out_w; ++ow) {
+      const int64_t w0 = ow * p.strides[1] - p.pads_begin[1];
+      const TapRange cols = TapsInside(w0, p.kernel[1], dw, in_w);
+      if (cols.lo == cols.hi) {
+        y_row[ow] = std::numeric_limits<float>::lowest();
+        continue;
+      }
+      float best = -std::numeric_limits<float>::infinity();
+      for (int64_t kw = cols.lo; kw < cols.hi; ++kw) {
+        const float v = row_max[w0 + kw * dw];
+        best = v > best ? v : best;
+      }
+      const float first_tap = first_row[w0 + cols.lo * dw];
+      y_row[ow] = std::isnan(first_tap) ? first_tap : best;
+    }
+  }
+}
+
 }  // namespace
 
 bool MaxPool2dApplies(const reference::PoolParams& p) { return p.kernel.size() == 2; }
 
-void MaxPool2d(const reference::PoolParams& p, const float* x, float* y) {
-  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
-  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  const int64_t dh = p.dilations[0], dw = p.dilations[1];
-  for (int64_t plane = 0; plane < p.planes; ++plane) {
-    const float* x_p = x + plane * in_h * in_w;
-    for (int64_t oh = 0; oh < out_h; ++oh) {
-      const int64_t h0 = oh * p.strides[0] - p.pads_begin[0];
-      const TapRange rows = TapsInside(h0, p.kernel[0], dh, in_h);
-      for (int64_t ow = 0; ow < out_w; ++ow) {
-        const int64_t w0 = ow * p.strides[1] - p.pads_begin[1];
-        const TapRange cols = TapsInside(w0, p.kernel[1], dw, in_w);
-        // As the reference: the first in-input tap seeds the maximum (so a NaN there stays),
-        // later taps win only when strictly greater; a window outside the input gives lowest().
-        float best = std::numeric_limits<float>::lowest();
-        bool seeded = false;
-        for (int64_t kh = rows.lo; kh < rows.hi; ++kh) {
-          const int64_t row = (h0 + kh * dh) * in_w + w0;  // w0 may be negative: index, not pointer
-          for (int64_t kw = cols.lo; kw < cols.hi; ++kw) {
-            const float v = x_p[row + kw * dw];
-            if (!seeded || v > best) best = v;
-            seeded = true;
-          }
-        }
-        *y++ = best;
-      }
-    }
+size_t MaxPool2dScratchBytes(const reference::PoolParams& p, int threads) {
+  return RowBytes(p) * static_cast<size_t>(threads);
+}
+
+void MaxPool2d(const reference::PoolParams& p, const float* x, float* y, runtime::ThreadPool* pool, void* scratch) {
+  const int64_t in_plane = p.in_spatial[0] * p.in_spatial[1];
+  const int64_t out_plane = p.out_spatial[0] * p.out_spatial[1];
+  auto task = [&](int64_t plane, int slot) {
+    float* row_max = reinterpret_cast<float*>(static_cast<char*>(scratch) + RowBytes(p) * slot);
+    PoolPlane(p, x + plane * in_plane, y + plane * out_plane, row_max);
+  };
+  if (pool != nullptr) {
+    pool->ParallelFor(p.planes, task);
+  } else {
+    for (int64_t plane = 0; plane < p.planes; ++plane) task(plane, 0);
   }
 }
 

@@ -3,9 +3,13 @@
 #include <algorithm>
 
 #include "kernels/cpu_features.h"
+#include "runtime/thread_pool.h"
 #if defined(__x86_64__)
 #include "kernels/x86/sgemm_avx2.h"
 #include "kernels/x86/sgemm_avx512.h"
+#endif
+#if defined(__aarch64__)
+#include "kernels/arm/sgemm_neon.h"
 #endif
 
 namespace kinglet::kernels {
@@ -13,10 +17,12 @@ namespace {
 
 // Cache blocking: a KC x NR panel of B (16 KB at NR = 16) stays in L1 while the tile kernel
 // walks the MR-row panels of an MC x KC block of A (~100-200 KB, L2); the KC x NC slab of B
-// (1 MB) is reused by every block of A.
+// is reused by every block of A.
 constexpr int64_t kKc = 256;
 constexpr int64_t kNc = 1024;
 constexpr int64_t kMcPanels = 16;
+// Below this many multiply-adds per task, waking another thread costs more than it saves.
+constexpr int64_t kMinTaskMacs = 64 * 1024;
 
 constexpr int kPortableRows = 4;
 constexpr int kPortableCols = 8;
@@ -40,6 +46,7 @@ void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t l
 }
 
 int64_t RoundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 size_t AlignedBytes(int64_t floats) { return static_cast<size_t>(RoundUp(floats * 4, 64)); }
 
@@ -79,6 +86,119 @@ void PackB(MatrixView b, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int n
   }
 }
 
+// Where panel `p0` (a multiple of the width) of K block `l0` starts in a PackedMatrix.
+const float* PackedBlock(const PackedMatrix& m, int64_t l0, int64_t p0) {
+  const int64_t kc = std::min(kKc, m.depth - l0);
+  return m.data.data() + l0 * RoundUp(m.outer, m.width) + p0 * kc;
+}
+
+void ApplyEpilogue(const SgemmEpilogue& e, float* c, int64_t ldc, int64_t i0, int64_t j0, int64_t rows,
+                   int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = c + r * ldc;
+    if (e.row_bias != nullptr) {
+      const float bias = e.row_bias[i0 + r];
+      for (int64_t j = 0; j < cols; ++j) row[j] += bias;
+    }
+    if (e.col_bias != nullptr) {
+      for (int64_t j = 0; j < cols; ++j) row[j] += e.col_bias[j0 + j];
+    }
+    reference::ApplyFusedActivation(e.activation, row, cols);
+  }
+}
+
+bool HasEpilogue(const SgemmEpilogue& e) {
+  return e.row_bias != nullptr || e.col_bias != nullptr ||
+         e.activation.kind != reference::FusedActivationKind::kNone;
+}
+
+// How the problem is cut into tasks: column ranges of at most kNc, and row ranges too when there
+// are fewer column ranges than threads.
+struct Partition {
+  int64_t col_chunk = 0, col_tasks = 0;
+  int64_t row_chunk = 0, row_tasks = 0;
+  int64_t tasks() const { return col_tasks * row_tasks; }
+};
+
+Partition Split(const SgemmKernel& kernel, int64_t m, int64_t n, int64_t k, int threads) {
+  const int64_t useful = std::max<int64_t>(1, std::min<int64_t>(threads, m * n * k / kMinTaskMacs));
+  Partition p;
+  const int64_t panels = CeilDiv(n, kernel.nr);
+  p.col_tasks = std::max(CeilDiv(n, kNc), std::min(panels, useful));
+  p.col_chunk = RoundUp(CeilDiv(n, p.col_tasks), kernel.nr);
+  p.col_tasks = CeilDiv(n, p.col_chunk);
+  p.row_tasks = 1;
+  p.row_chunk = m;
+  if (p.col_tasks < useful) {
+    p.row_tasks = std::min(CeilDiv(m, kernel.mr), CeilDiv(useful, p.col_tasks));
+    p.row_chunk = RoundUp(CeilDiv(m, p.row_tasks), kernel.mr);
+    p.row_tasks = CeilDiv(m, p.row_chunk);
+  }
+  return p;
+}
+
+size_t APackBytes(const SgemmKernel& kernel, const SgemmProblem& pr, const Partition& part) {
+  if (pr.packed_a != nullptr) return 0;
+  return AlignedBytes(RoundUp(std::min(part.row_chunk, McOf(kernel)), kernel.mr) * std::min(pr.k, kKc));
+}
+
+// One task: rows [i_begin, i_end) x columns [j_begin, j_end) of C, all of K.
+void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin, int64_t i_end, int64_t j_begin,
+             int64_t j_end, float* a_buffer, float* b_buffer) {
+  const int mr = kernel.mr;
+  const int nr = kernel.nr;
+  const int64_t mc_max = McOf(kernel);
+  const int64_t cols_total = j_end - j_begin;
+  const bool epilogue = HasEpilogue(pr.epilogue);
+  float edge[kMaxSgemmTile];
+
+  for (int64_t l0 = 0; l0 < pr.k; l0 += kKc) {
+    const int64_t kc = std::min(kKc, pr.k - l0);
+    const bool add = pr.accumulate || l0 > 0;  // later K blocks add onto the first one's result
+    const bool last_block = l0 + kc == pr.k;
+    const float* b_panels = b_buffer;
+    if (pr.packed_b != nullptr) {
+      b_panels = PackedBlock(*pr.packed_b, l0, j_begin);
+    } else if (pr.b_packer.pack != nullptr) {
+      pr.b_packer.pack(pr.b_packer.context, l0, kc, j_begin, cols_total, nr, b_buffer);
+    } else {
+      PackB(pr.b, l0, kc, j_begin, cols_total, nr, b_buffer);
+    }
+    for (int64_t i0 = i_begin; i0 < i_end; i0 += mc_max) {
+      const int64_t mc = std::min(mc_max, i_end - i0);
+      const float* a_panels = a_buffer;
+      if (pr.packed_a != nullptr) {
+        a_panels = PackedBlock(*pr.packed_a, l0, i0);
+      } else {
+        PackA(pr.a, pr.alpha, i0, mc, l0, kc, mr, a_buffer);
+      }
+      for (int64_t jp = 0; jp < cols_total; jp += nr) {
+        const float* b_panel = b_panels + jp * kc;
+        const int64_t cols = std::min<int64_t>(nr, cols_total - jp);
+        const int64_t j = j_begin + jp;
+        for (int64_t ip = 0; ip < mc; ip += mr) {
+          const float* a_panel = a_panels + ip * kc;
+          const int64_t rows = std::min<int64_t>(mr, mc - ip);
+          const int64_t i = i0 + ip;
+          float* c_tile = pr.c + i * pr.ldc + j;
+          if (rows == mr && cols == nr) {
+            kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, add);
+          } else {
+            // A ragged edge: run the full tile into a local buffer, keep the live part.
+            kernel.tile(kc, a_panel, b_panel, edge, nr, false);
+            for (int64_t r = 0; r < rows; ++r) {
+              float* row = c_tile + r * pr.ldc;
+              const float* src = edge + r * nr;
+              for (int64_t c = 0; c < cols; ++c) row[c] = add ? row[c] + src[c] : src[c];
+            }
+          }
+          if (last_block && epilogue) ApplyEpilogue(pr.epilogue, c_tile, pr.ldc, i, j, rows, cols);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const SgemmKernel& PortableSgemmKernel() {
@@ -91,6 +211,8 @@ const SgemmKernel& BestSgemmKernel() {
   const CpuFeatures& cpu = DetectCpuFeatures();
   if (cpu.avx512f) return x86::Avx512SgemmKernel();
   if (cpu.avx2_fma) return x86::Avx2SgemmKernel();
+#elif defined(__aarch64__)
+  return arm::NeonSgemmKernel();
 #endif
   return PortableSgemmKernel();
 }
@@ -101,65 +223,95 @@ std::vector<const SgemmKernel*> AvailableSgemmKernels() {
   const CpuFeatures& cpu = DetectCpuFeatures();
   if (cpu.avx2_fma) kernels.push_back(&x86::Avx2SgemmKernel());
   if (cpu.avx512f) kernels.push_back(&x86::Avx512SgemmKernel());
+#elif defined(__aarch64__)
+  kernels.push_back(&arm::NeonSgemmKernel());
 #endif
   return kernels;
 }
 
+PackedMatrix PackSgemmA(const SgemmKernel& kernel, int64_t m, int64_t k, float alpha, MatrixView a) {
+  PackedMatrix packed;
+  packed.outer = m;
+  packed.depth = k;
+  packed.width = kernel.mr;
+  packed.data.resize(static_cast<size_t>(RoundUp(m, kernel.mr) * k));
+  for (int64_t l0 = 0; l0 < k; l0 += kKc) {
+    const int64_t kc = std::min(kKc, k - l0);
+    PackA(a, alpha, 0, m, l0, kc, kernel.mr, packed.data.data() + l0 * RoundUp(m, kernel.mr));
+  }
+  return packed;
+}
+
+PackedMatrix PackSgemmB(const SgemmKernel& kernel, int64_t k, int64_t n, MatrixView b) {
+  PackedMatrix packed;
+  packed.outer = n;
+  packed.depth = k;
+  packed.width = kernel.nr;
+  packed.data.resize(static_cast<size_t>(RoundUp(n, kernel.nr) * k));
+  for (int64_t l0 = 0; l0 < k; l0 += kKc) {
+    const int64_t kc = std::min(kKc, k - l0);
+    PackB(b, l0, kc, 0, n, kernel.nr, packed.data.data() + l0 * RoundUp(n, kernel.nr));
+  }
+  return packed;
+}
+
+size_t SgemmThreadScratchBytes(const SgemmKernel& kernel, const SgemmProblem& pr, int threads) {
+  if (pr.m <= 0 || pr.n <= 0 || pr.k <= 0) return 0;
+  const Partition part = Split(kernel, pr.m, pr.n, pr.k, threads);
+  const size_t b_bytes = pr.packed_b != nullptr ? 0 : AlignedBytes(std::min(pr.k, kKc) * part.col_chunk);
+  return APackBytes(kernel, pr, part) + b_bytes;
+}
+
+void SgemmRun(const SgemmKernel& kernel, const SgemmProblem& pr, runtime::ThreadPool* pool, void* scratch) {
+  if (pr.m <= 0 || pr.n <= 0) return;
+  if (pr.k <= 0) {
+    for (int64_t i = 0; i < pr.m; ++i) {
+      float* row = pr.c + i * pr.ldc;
+      if (!pr.accumulate) std::fill_n(row, pr.n, 0.0f);
+      ApplyEpilogue(pr.epilogue, row, pr.ldc, i, 0, 1, pr.n);
+    }
+    return;
+  }
+  const int threads = pool != nullptr ? pool->size() : 1;
+  const Partition part = Split(kernel, pr.m, pr.n, pr.k, threads);
+  const size_t a_bytes = APackBytes(kernel, pr, part);
+  const size_t thread_bytes = SgemmThreadScratchBytes(kernel, pr, threads);
+  auto task = [&](int64_t t, int slot) {
+    char* mine = static_cast<char*>(scratch) + static_cast<size_t>(slot) * thread_bytes;
+    const int64_t j_begin = (t % part.col_tasks) * part.col_chunk;
+    const int64_t i_begin = (t / part.col_tasks) * part.row_chunk;
+    RunTask(kernel, pr, i_begin, std::min(pr.m, i_begin + part.row_chunk), j_begin,
+            std::min(pr.n, j_begin + part.col_chunk), reinterpret_cast<float*>(mine),
+            reinterpret_cast<float*>(mine + a_bytes));
+  };
+  if (pool != nullptr) {
+    pool->ParallelFor(part.tasks(), task);
+  } else {
+    for (int64_t t = 0; t < part.tasks(); ++t) task(t, 0);
+  }
+}
+
 size_t SgemmScratchBytes(const SgemmKernel& kernel, int64_t m, int64_t n, int64_t k) {
-  const int64_t kc = std::min(k, kKc);
-  const int64_t mc = RoundUp(std::min(m, McOf(kernel)), kernel.mr);
-  const int64_t nc = RoundUp(std::min(n, kNc), kernel.nr);
-  return AlignedBytes(mc * kc) + AlignedBytes(kc * nc);
+  SgemmProblem pr;
+  pr.m = m;
+  pr.n = n;
+  pr.k = k;
+  return SgemmThreadScratchBytes(kernel, pr, 1);
 }
 
 void Sgemm(const SgemmKernel& kernel, int64_t m, int64_t n, int64_t k, float alpha, MatrixView a, MatrixView b,
            float* c, int64_t ldc, bool accumulate, void* scratch) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    if (!accumulate) {
-      for (int64_t i = 0; i < m; ++i) std::fill_n(c + i * ldc, n, 0.0f);
-    }
-    return;
-  }
-  const int mr = kernel.mr;
-  const int nr = kernel.nr;
-  const int64_t mc_max = McOf(kernel);
-  float* a_pack = static_cast<float*>(scratch);
-  float* b_pack = a_pack + AlignedBytes(RoundUp(std::min(m, mc_max), mr) * std::min(k, kKc)) / sizeof(float);
-  float edge[kMaxSgemmTile];
-
-  for (int64_t j0 = 0; j0 < n; j0 += kNc) {
-    const int64_t nc = std::min(kNc, n - j0);
-    for (int64_t l0 = 0; l0 < k; l0 += kKc) {
-      const int64_t kc = std::min(kKc, k - l0);
-      const bool add = accumulate || l0 > 0;  // later K blocks add onto the first one's result
-      PackB(b, l0, kc, j0, nc, nr, b_pack);
-      for (int64_t i0 = 0; i0 < m; i0 += mc_max) {
-        const int64_t mc = std::min(mc_max, m - i0);
-        PackA(a, alpha, i0, mc, l0, kc, mr, a_pack);
-        for (int64_t jp = 0; jp < nc; jp += nr) {
-          const float* b_panel = b_pack + jp * kc;
-          const int64_t cols = std::min<int64_t>(nr, nc - jp);
-          for (int64_t ip = 0; ip < mc; ip += mr) {
-            const float* a_panel = a_pack + ip * kc;
-            const int64_t rows = std::min<int64_t>(mr, mc - ip);
-            float* c_tile = c + (i0 + ip) * ldc + j0 + jp;
-            if (rows == mr && cols == nr) {
-              kernel.tile(kc, a_panel, b_panel, c_tile, ldc, add);
-              continue;
-            }
-            // A ragged edge: run the full tile into a local buffer, keep the live part.
-            kernel.tile(kc, a_panel, b_panel, edge, nr, false);
-            for (int64_t r = 0; r < rows; ++r) {
-              float* row = c_tile + r * ldc;
-              const float* src = edge + r * nr;
-              for (int64_t j = 0; j < cols; ++j) row[j] = add ? row[j] + src[j] : src[j];
-            }
-          }
-        }
-      }
-    }
-  }
+  SgemmProblem pr;
+  pr.m = m;
+  pr.n = n;
+  pr.k = k;
+  pr.alpha = alpha;
+  pr.a = a;
+  pr.b = b;
+  pr.c = c;
+  pr.ldc = ldc;
+  pr.accumulate = accumulate;
+  SgemmRun(kernel, pr, nullptr, scratch);
 }
 
 }  // namespace kinglet::kernels

@@ -1,14 +1,23 @@
-// The fast single-precision GEMM behind Gemm, MatMul and Conv: C = alpha * A * B (+ C).
+// The fast single-precision GEMM behind Gemm, MatMul and Conv: C = alpha * A * B (+ C), then an
+// epilogue (bias, fused activation) while each tile is still in L1.
 //
 // Goto/BLIS structure: B is packed into KC x NR column panels and A into MC x KC blocks of MR-row
 // panels, both small enough to stay in cache while a register-blocked MR x NR tile kernel sweeps
-// them. Only the tile kernel is architecture-specific; this driver, the packing and the portable
-// tile are plain C++. kernels/reference/gemm.h is the specification every tile is tested against.
+// them. Weights are packed once at load (PackedMatrix) instead of on every call. Work is split
+// into column (and, when columns are few, row) ranges run by the session's thread pool. Only
+// the tile kernel is architecture-specific; this driver, the packing and the portable tile are
+// plain C++. kernels/reference/gemm.h is the specification every tile is tested against.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "kernels/reference/fused_activation.h"
+
+namespace kinglet::runtime {
+class ThreadPool;
+}
 
 namespace kinglet::kernels {
 
@@ -43,12 +52,61 @@ struct MatrixView {
   int64_t col_stride = 1;
 };
 
-// Bytes of scratch Sgemm needs for these dimensions (its packing buffers), 64-byte multiple.
-size_t SgemmScratchBytes(const SgemmKernel& kernel, int64_t m, int64_t n, int64_t k);
+// An operand packed once for one kernel: for each K block, panels of `width` (MR rows of A or NR
+// columns of B) laid out [kc][width], zero-padded past the last row/column.
+struct PackedMatrix {
+  std::vector<float> data;
+  int64_t outer = 0;  // rows of A, or columns of B
+  int64_t depth = 0;  // K
+  int width = 0;      // MR or NR
+};
 
-// c[m x n] (row stride ldc) = alpha * a[m x k] * b[k x n] (+ c when accumulate). `scratch`
-// holds at least SgemmScratchBytes(kernel, m, n, k) bytes, 64-byte aligned. Never allocates;
-// c must not overlap a or b.
+// Packs alpha * a[m x k] (as the A operand) or b[k x n] (as the B operand) for `kernel`.
+PackedMatrix PackSgemmA(const SgemmKernel& kernel, int64_t m, int64_t k, float alpha, MatrixView a);
+PackedMatrix PackSgemmB(const SgemmKernel& kernel, int64_t k, int64_t n, MatrixView b);
+
+// Packs rows [l0, l0 + kc) x columns [j0, j0 + cols) of a B operand that is not stored as a
+// matrix (convolution's im2col, computed on the fly) into NR-column panels [kc][nr], zeroing
+// columns past `cols` up to the panel width.
+struct BPanelPacker {
+  void (*pack)(const void* context, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) = nullptr;
+  const void* context = nullptr;
+};
+
+// Applied to every element of C after the product: + row_bias[i] + col_bias[j], then the
+// activation. Null biases are skipped.
+struct SgemmEpilogue {
+  const float* row_bias = nullptr;
+  const float* col_bias = nullptr;
+  reference::FusedActivationParams activation;
+};
+
+// One GEMM. A comes packed (`packed_a`, alpha already applied) or as a view scaled by alpha;
+// B comes packed, as a view, or through a panel packer. c must not overlap a or b.
+struct SgemmProblem {
+  int64_t m = 0, n = 0, k = 0;
+  float alpha = 1.0f;
+  const PackedMatrix* packed_a = nullptr;
+  MatrixView a;
+  const PackedMatrix* packed_b = nullptr;
+  MatrixView b;
+  BPanelPacker b_packer;
+  float* c = nullptr;
+  int64_t ldc = 0;
+  bool accumulate = false;  // C += product instead of C = product
+  SgemmEpilogue epilogue;
+};
+
+// Bytes of scratch one thread needs for `problem` (its packing buffers), 64-byte multiple.
+// SgemmRun needs pool size x this.
+size_t SgemmThreadScratchBytes(const SgemmKernel& kernel, const SgemmProblem& problem, int threads);
+
+// Runs `problem` on `pool` (nullptr: on the calling thread). `scratch` holds threads x
+// SgemmThreadScratchBytes bytes, 64-byte aligned. Never allocates.
+void SgemmRun(const SgemmKernel& kernel, const SgemmProblem& problem, runtime::ThreadPool* pool, void* scratch);
+
+// Single-threaded convenience: c[m x n] (row stride ldc) = alpha * a * b (+ c when accumulate).
+size_t SgemmScratchBytes(const SgemmKernel& kernel, int64_t m, int64_t n, int64_t k);
 void Sgemm(const SgemmKernel& kernel, int64_t m, int64_t n, int64_t k, float alpha, MatrixView a, MatrixView b,
            float* c, int64_t ldc, bool accumulate, void* scratch);
 

@@ -3,6 +3,8 @@
 #include "kernels/conv_gemm.h"
 #include "kernels/reference/conv.h"
 
+#include <memory>
+
 #include "ops/fused_activation.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
@@ -72,16 +74,27 @@ class ConvOp : public Op {
     y->dtype = DataType::kFloat32;
     y->shape = {params_.batch, out_channels};
     y->shape.insert(y->shape.end(), out_spatial.begin(), out_spatial.end());
-    ctx.scratch_bytes = kernels::ConvGemmScratchBytes(gemm_, params_);
+    // Constant weights are packed for the GEMM once; a re-plan (new input shape) keeps them.
+    if (!w->is_constant) {
+      packed_.reset();
+    } else if (packed_ == nullptr || packed_from_ != w->data) {
+      packed_ = std::make_unique<kernels::ConvGemmWeights>(
+          kernels::PackConvGemmWeights(gemm_, params_, w->as<const float>()));
+      packed_from_ = w->data;
+    }
+    ctx.scratch_bytes = kernels::ConvGemmScratchBytes(gemm_, params_, packed_ != nullptr, ctx.pool->size());
     return Status::Ok();
   }
 
   Status Eval(OpContext& ctx) override {
-    kernels::ConvGemm(gemm_, params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
-                      has_bias_ ? ctx.input(2)->as<const float>() : nullptr, ctx.output(0)->as<float>(),
-                      ctx.scratch);
-    kernels::reference::ApplyFusedActivation(activation_, ctx.output(0)->as<float>(),
-                                             ctx.output(0)->element_count());
+    kernels::ConvGemmArgs args;
+    args.x = ctx.input(0)->as<const float>();
+    args.w = ctx.input(1)->as<const float>();
+    args.packed = packed_.get();
+    args.bias = has_bias_ ? ctx.input(2)->as<const float>() : nullptr;
+    args.activation = activation_;
+    args.y = ctx.output(0)->as<float>();
+    kernels::ConvGemm(gemm_, params_, args, ctx.pool, ctx.scratch);
     return Status::Ok();
   }
 
@@ -90,6 +103,8 @@ class ConvOp : public Op {
   kernels::reference::ConvParams params_;
   bool has_bias_ = false;
   kernels::reference::FusedActivationParams activation_;
+  std::unique_ptr<kernels::ConvGemmWeights> packed_;
+  const void* packed_from_ = nullptr;
 };
 
 }  // namespace

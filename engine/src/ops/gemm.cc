@@ -52,7 +52,14 @@ class GemmOp : public Op {
       KINGLET_RETURN_IF_ERROR(PlanBias(c->shape, p));
     }
     params_ = p;
-    ctx.scratch_bytes = kernels::SgemmScratchBytes(gemm_, p.m, p.n, p.k);
+    // A constant B (the layer's weights) is packed for the GEMM once.
+    if (!b->is_constant) {
+      packed_b_.reset();
+    } else if (packed_b_ == nullptr || packed_from_ != b->data) {
+      packed_b_ = std::make_unique<kernels::PackedMatrix>(kernels::PackSgemmB(gemm_, p.k, p.n, BView(b->as<const float>())));
+      packed_from_ = b->data;
+    }
+    ctx.scratch_bytes = kernels::SgemmThreadScratchBytes(gemm_, Problem(ctx), ctx.pool->size()) * ctx.pool->size();
     ctx.output(0)->dtype = DataType::kFloat32;
     ctx.output(0)->shape = {p.m, p.n};
     return Status::Ok();
@@ -62,25 +69,51 @@ class GemmOp : public Op {
     const TensorRef* c = ctx.input(2);
     const ref::GemmParams& p = params_;
     float* y = ctx.output(0)->as<float>();
-    // beta * C first (broadcast through its strides), then the product adds onto it; with beta
-    // == 0, C is never read (BLAS semantics, so NaNs in an unused C stay out of Y).
-    const bool use_c = c != nullptr && p.beta != 0.0f;
-    if (use_c) {
+    const kernels::SgemmProblem problem = Problem(ctx);
+    // A general C: beta * C first (broadcast through its strides), then the product adds onto
+    // it. (A row-vector C with beta 1 is the epilogue's column bias instead.) With beta == 0, C
+    // is never read (BLAS semantics, so NaNs in an unused C stay out of Y).
+    if (problem.accumulate) {
       const float* c_data = c->as<const float>();
       for (int64_t i = 0; i < p.m; ++i) {
         for (int64_t j = 0; j < p.n; ++j) y[i * p.n + j] = p.beta * c_data[i * p.ldc + j * p.c_col_stride];
       }
     }
-    const float* a = ctx.input(0)->as<const float>();
-    const float* b = ctx.input(1)->as<const float>();
-    const kernels::MatrixView a_view = p.trans_a ? kernels::MatrixView{a, 1, p.lda} : kernels::MatrixView{a, p.lda, 1};
-    const kernels::MatrixView b_view = p.trans_b ? kernels::MatrixView{b, 1, p.ldb} : kernels::MatrixView{b, p.ldb, 1};
-    kernels::Sgemm(gemm_, p.m, p.n, p.k, p.alpha, a_view, b_view, y, p.n, use_c, ctx.scratch);
-    ref::ApplyFusedActivation(activation_, ctx.output(0)->as<float>(), ctx.output(0)->element_count());
+    kernels::SgemmRun(gemm_, problem, ctx.pool, ctx.scratch);
     return Status::Ok();
   }
 
  private:
+  kernels::MatrixView BView(const float* b) const {
+    const ref::GemmParams& p = params_;
+    return p.trans_b ? kernels::MatrixView{b, 1, p.ldb} : kernels::MatrixView{b, p.ldb, 1};
+  }
+
+  // The GEMM for the current plan; data pointers are only meaningful during Eval.
+  kernels::SgemmProblem Problem(const OpContext& ctx) const {
+    const ref::GemmParams& p = params_;
+    const TensorRef* c = ctx.input(2);
+    const float* a = ctx.input(0)->as<const float>();
+    kernels::SgemmProblem pr;
+    pr.m = p.m;
+    pr.n = p.n;
+    pr.k = p.k;
+    pr.alpha = p.alpha;
+    pr.a = p.trans_a ? kernels::MatrixView{a, 1, p.lda} : kernels::MatrixView{a, p.lda, 1};
+    pr.packed_b = packed_b_.get();
+    pr.b = BView(ctx.input(1)->as<const float>());
+    pr.c = ctx.output(0)->as<float>();
+    pr.ldc = p.n;
+    const bool use_c = c != nullptr && p.beta != 0.0f;
+    if (use_c && p.beta == 1.0f && p.ldc == 0 && p.c_col_stride == 1) {
+      pr.epilogue.col_bias = c->as<const float>();
+    } else {
+      pr.accumulate = use_c;
+    }
+    pr.epilogue.activation = activation_;
+    return pr;
+  }
+
   // Sets C's strides so that it broadcasts to [M, N]; shapes as numpy, right-aligned.
   static Status PlanBias(const Shape& c, ref::GemmParams& p) {
     if (c.size() > 2) {
@@ -101,6 +134,8 @@ class GemmOp : public Op {
   const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();
   ref::GemmParams params_;
   ref::FusedActivationParams activation_;
+  std::unique_ptr<kernels::PackedMatrix> packed_b_;
+  const void* packed_from_ = nullptr;
 };
 
 }  // namespace

@@ -66,7 +66,16 @@ class MatMulOp : public Op {
     } else {
       PlanBatches(a_batch, b_batch, batch, m * k, k * n);
     }
-    ctx.scratch_bytes = kernels::SgemmScratchBytes(gemm_, params_.m, params_.n, params_.k);
+    // A constant B shared by every batch (the layer's weights) is packed for the GEMM once.
+    if (!b->is_constant || b_offsets_.size() != 1) {
+      packed_b_.reset();
+    } else if (packed_b_ == nullptr || packed_from_ != b->data) {
+      packed_b_ = std::make_unique<kernels::PackedMatrix>(
+          kernels::PackSgemmB(gemm_, k, n, kernels::MatrixView{b->as<const float>(), n, 1}));
+      packed_from_ = b->data;
+    }
+    ctx.scratch_bytes = kernels::SgemmThreadScratchBytes(gemm_, Problem(nullptr, nullptr, nullptr), ctx.pool->size()) *
+                        ctx.pool->size();
     ctx.output(0)->dtype = DataType::kFloat32;
     ctx.output(0)->shape = std::move(out_shape);
     return Status::Ok();
@@ -78,15 +87,27 @@ class MatMulOp : public Op {
     float* y = ctx.output(0)->as<float>();
     const int64_t y_matrix = params_.m * params_.n;
     for (size_t i = 0; i < a_offsets_.size(); ++i) {
-      kernels::Sgemm(gemm_, params_.m, params_.n, params_.k, 1.0f, kernels::MatrixView{a + a_offsets_[i], params_.k, 1},
-                     kernels::MatrixView{b + b_offsets_[i], params_.n, 1}, y + static_cast<int64_t>(i) * y_matrix,
-                     params_.n, false, ctx.scratch);
+      kernels::SgemmRun(gemm_, Problem(a + a_offsets_[i], b + b_offsets_[i], y + static_cast<int64_t>(i) * y_matrix),
+                        ctx.pool, ctx.scratch);
     }
-    ref::ApplyFusedActivation(activation_, y, ctx.output(0)->element_count());
     return Status::Ok();
   }
 
  private:
+  kernels::SgemmProblem Problem(const float* a, const float* b, float* y) const {
+    kernels::SgemmProblem pr;
+    pr.m = params_.m;
+    pr.n = params_.n;
+    pr.k = params_.k;
+    pr.a = kernels::MatrixView{a, params_.k, 1};
+    pr.packed_b = packed_b_.get();
+    pr.b = kernels::MatrixView{b, params_.n, 1};
+    pr.c = y;
+    pr.ldc = params_.n;
+    pr.epilogue.activation = activation_;
+    return pr;
+  }
+
   // Element offsets of A's and B's matrix for each output batch, in row-major batch order.
   void PlanBatches(const Shape& a_batch, const Shape& b_batch, const Shape& batch, int64_t a_matrix,
                    int64_t b_matrix) {
@@ -115,6 +136,8 @@ class MatMulOp : public Op {
   std::vector<int64_t> a_offsets_;
   std::vector<int64_t> b_offsets_;
   ref::FusedActivationParams activation_;
+  std::unique_ptr<kernels::PackedMatrix> packed_b_;
+  const void* packed_from_ = nullptr;
 };
 
 }  // namespace

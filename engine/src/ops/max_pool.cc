@@ -56,6 +56,8 @@ class MaxPoolOp : public Op {
       indices->dtype = DataType::kInt64;
       indices->shape = out_shape;
     }
+    fast_ = dtype_ == DataType::kFloat32 && ctx.output(1) == nullptr && kernels::MaxPool2dApplies(params_);
+    if (fast_) ctx.scratch_bytes = kernels::MaxPool2dScratchBytes(params_, ctx.pool->size());
     return Status::Ok();
   }
 
@@ -72,8 +74,8 @@ class MaxPoolOp : public Op {
         ref::MaxPool(params_, x->as<const uint8_t>(), y->as<uint8_t>(), indices);
         break;
       default:
-        if (indices == nullptr && kernels::MaxPool2dApplies(params_)) {
-          kernels::MaxPool2d(params_, x->as<const float>(), y->as<float>());
+        if (fast_) {
+          kernels::MaxPool2d(params_, x->as<const float>(), y->as<float>(), ctx.pool, ctx.scratch);
         } else {
           ref::MaxPool(params_, x->as<const float>(), y->as<float>(), indices);
         }
@@ -85,6 +87,7 @@ class MaxPoolOp : public Op {
  private:
   kernels::reference::PoolParams params_;
   DataType dtype_ = DataType::kFloat32;
+  bool fast_ = false;
 };
 
 }  // namespace

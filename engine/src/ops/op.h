@@ -15,6 +15,7 @@
 #include "ir/attributes.h"
 #include "kinglet/status.h"
 #include "kinglet/tensor.h"
+#include "runtime/thread_pool.h"
 
 namespace kinglet::ops {
 
@@ -45,6 +46,9 @@ struct OpContext {
   // Prepare sets this to request scratch; Eval finds it in `scratch` (64-byte aligned).
   size_t scratch_bytes = 0;
   void* scratch = nullptr;
+
+  // The session's intra-op threads; never null. Prepare sizes per-thread scratch by its size().
+  runtime::ThreadPool* pool = nullptr;
 
   size_t input_count() const { return inputs.size(); }
   const TensorRef* input(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }

@@ -25,6 +25,9 @@ Result<std::vector<Tensor>> RunNode(const ir::Node& node, const std::vector<cons
   ctx.node_name = &node.name;
   ctx.attrs = &node.attrs;
   ctx.opset = opset;
+  // One thread: a pool of size 1 starts no worker and keeps no state, so one serves every call.
+  static runtime::ThreadPool single_thread(1);
+  ctx.pool = &single_thread;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i] == nullptr) {
       ctx.inputs.push_back(nullptr);

@@ -1,12 +1,15 @@
 #include "kinglet/session.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <thread>
 
 #include "ir/graph.h"
 #include "ops/op.h"
 #include "runtime/memory_plan.h"
+#include "runtime/thread_pool.h"
 
 namespace kinglet {
 namespace {
@@ -15,6 +18,7 @@ namespace {
 // are readable in Prepare and are part of the plan key, so a new value re-plans.
 constexpr int64_t kOperandInputMaxElements = 64;
 constexpr size_t kArenaAlignment = 64;
+constexpr int kMaxThreads = 256;
 
 struct ArenaDeleter {
   void operator()(void* p) const { std::free(p); }
@@ -25,7 +29,7 @@ struct ArenaDeleter {
 class Session::Impl {
  public:
   Impl(std::shared_ptr<const Model> model, const SessionOptions& options)
-      : model_(std::move(model)), graph_(model_->graph()), options_(options) {}
+      : model_(std::move(model)), graph_(model_->graph()), options_(options), pool_(ThreadCount(options)) {}
 
   Status Init() {
     for (const ir::Node& node : graph_.nodes) {
@@ -48,6 +52,7 @@ class Session::Impl {
       ctx.node_name = &node.name;
       ctx.attrs = &node.attrs;
       ctx.opset = graph_.opset;
+      ctx.pool = &pool_;
       for (int32_t v : node.inputs) ctx.inputs.push_back(v == ir::kNoValue ? nullptr : &refs_[v]);
       for (int32_t v : node.outputs) ctx.outputs.push_back(v == ir::kNoValue ? nullptr : &refs_[v]);
     }
@@ -234,9 +239,15 @@ class Session::Impl {
     return Status::Ok();
   }
 
+  static int ThreadCount(const SessionOptions& options) {
+    if (options.threads > 0) return options.threads;
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  }
+
   std::shared_ptr<const Model> model_;
   const ir::Graph& graph_;
   SessionOptions options_;
+  runtime::ThreadPool pool_;
   std::vector<std::unique_ptr<ops::Op>> ops_;
   std::vector<ops::TensorRef> refs_;  // one per graph value
   std::vector<ops::OpContext> contexts_;
@@ -251,7 +262,10 @@ class Session::Impl {
 
 Result<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> model, const SessionOptions& options) {
   if (model == nullptr) return Status::InvalidArgument("model must not be null");
-  if (options.threads < 0) return Status::InvalidArgument("threads must be >= 0");
+  if (options.threads < 0 || options.threads > kMaxThreads) {
+    return Status::InvalidArgument("threads must be in [0, " + std::to_string(kMaxThreads) +
+                                   "] (0 = one per hardware thread), got " + std::to_string(options.threads));
+  }
   auto impl = std::make_unique<Impl>(std::move(model), options);
   KINGLET_RETURN_IF_ERROR(impl->Init());
   return std::unique_ptr<Session>(new Session(std::move(impl)));

@@ -1,6 +1,6 @@
-// Conv through im2col + every GEMM tile this CPU runs, against the reference Conv on random
-// geometries: groups (incl. depthwise), strides, dilations, asymmetric pads, 1-D/2-D/3-D,
-// pointwise, with and without bias.
+// Conv as a GEMM with every tile this CPU runs, against the reference Conv (+ activation) on
+// random geometries: groups (incl. depthwise), strides, dilations, asymmetric pads, 1-D/2-D/3-D,
+// pointwise, with and without bias, weights packed at load or read raw, on 1 and 3 threads.
 #include "kernels/conv_gemm.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "kernels/reference/conv.h"
+#include "kernels/reference/fused_activation.h"
+#include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
 namespace {
@@ -73,7 +75,8 @@ ConvParams RandomGeometry(std::mt19937& rng) {
   return p;
 }
 
-void Check(const SgemmKernel& kernel, const ConvParams& p, bool with_bias, std::mt19937& rng) {
+void Check(const SgemmKernel& kernel, const ConvParams& p, bool with_bias, std::mt19937& rng,
+           runtime::ThreadPool* pool = nullptr, bool packed = false, bool relu = false) {
   const int64_t cg = p.in_channels / p.group;
   const std::vector<float> x = Random(p.batch * p.in_channels * Product(p.in_spatial), rng);
   const std::vector<float> w = Random(p.out_channels * cg * Product(p.kernel), rng);
@@ -82,12 +85,27 @@ void Check(const SgemmKernel& kernel, const ConvParams& p, bool with_bias, std::
   std::vector<float> expected(y_count), got(y_count, std::nanf(""));
   Scratch ref_scratch(reference::ConvScratchBytes(p));
   reference::Conv(p, x.data(), w.data(), with_bias ? bias.data() : nullptr, expected.data(), ref_scratch.get());
-  Scratch scratch(ConvGemmScratchBytes(kernel, p));
-  ConvGemm(kernel, p, x.data(), w.data(), with_bias ? bias.data() : nullptr, got.data(), scratch.get());
+  reference::FusedActivationParams activation;
+  if (relu) {
+    activation.kind = reference::FusedActivationKind::kRelu;
+    reference::ApplyFusedActivation(activation, expected.data(), y_count);
+  }
+  const int threads = pool != nullptr ? pool->size() : 1;
+  const ConvGemmWeights packed_weights = PackConvGemmWeights(kernel, p, w.data());
+  Scratch scratch(ConvGemmScratchBytes(kernel, p, packed, threads));
+  ConvGemmArgs args;
+  args.x = x.data();
+  args.w = w.data();
+  args.packed = packed ? &packed_weights : nullptr;
+  args.bias = with_bias ? bias.data() : nullptr;
+  args.activation = activation;
+  args.y = got.data();
+  ConvGemm(kernel, p, args, pool, scratch.get());
   const float tolerance = 1e-5f * std::sqrt(static_cast<float>(cg * Product(p.kernel)));
   for (int64_t i = 0; i < y_count; ++i) {
     ASSERT_NEAR(got[i], expected[i], tolerance) << kernel.name << " rank " << p.rank() << " group " << p.group
-                                                << " element " << i;
+                                                << " threads " << threads << " packed " << packed << " relu "
+                                                << relu << " element " << i;
   }
 }
 
@@ -96,6 +114,40 @@ TEST(ConvGemmTest, RandomGeometriesMatchTheReference) {
   for (const SgemmKernel* kernel : AvailableSgemmKernels()) {
     for (int trial = 0; trial < 120; ++trial) Check(*kernel, RandomGeometry(rng), trial % 2 == 0, rng);
   }
+}
+
+TEST(ConvGemmTest, PackedWeightsThreadsAndFusedReluMatchTheReference) {
+  std::mt19937 rng(99);
+  runtime::ThreadPool pool(3);
+  for (const SgemmKernel* kernel : AvailableSgemmKernels()) {
+    for (int trial = 0; trial < 120; ++trial) {
+      Check(*kernel, RandomGeometry(rng), trial % 2 == 0, rng, trial % 3 == 0 ? nullptr : &pool, trial % 4 != 1,
+            trial % 5 < 3);
+    }
+  }
+}
+
+// SqueezeNet-sized layers: enough rows and columns that the GEMM splits into several tasks.
+TEST(ConvGemmTest, LargeLayersSplitAcrossThreadsMatchTheReference) {
+  std::mt19937 rng(5);
+  runtime::ThreadPool pool(2);
+  ConvParams p;
+  p.in_channels = 16;
+  p.out_channels = 64;
+  p.in_spatial = p.out_spatial = {27, 29};
+  p.kernel = {3, 3};
+  p.strides = p.dilations = {1, 1};
+  p.pads_begin = p.pads_end = {1, 1};
+  Check(BestSgemmKernel(), p, true, rng, &pool, true, true);
+  p.kernel = {1, 1};
+  p.pads_begin = p.pads_end = {0, 0};
+  p.in_channels = 64;
+  p.out_channels = 256;
+  Check(BestSgemmKernel(), p, true, rng, &pool, true, false);
+  p.kernel = {3, 3};
+  p.strides = {2, 2};
+  p.out_spatial = {13, 14};
+  Check(BestSgemmKernel(), p, false, rng, &pool, false, true);
 }
 
 TEST(ConvGemmTest, PointwiseReadsTheInputInPlace) {

@@ -2,6 +2,7 @@
 // up to windows that fall wholly in the padding) and with NaNs in the input, compared bit for
 // bit: both must pick the same element.
 #include "kernels/max_pool_2d.h"
+#include "runtime/thread_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,7 @@ TEST(MaxPool2dTest, RandomGeometriesMatchTheReferenceBitForBit) {
   std::mt19937 rng(31);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
   std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  runtime::ThreadPool pool(3);
   for (int trial = 0; trial < 300; ++trial) {
     reference::PoolParams p;
     p.planes = pick(1, 4);
@@ -43,8 +45,14 @@ TEST(MaxPool2dTest, RandomGeometriesMatchTheReferenceBitForBit) {
     const size_t out_count = p.planes * p.out_spatial[0] * p.out_spatial[1];
     std::vector<float> expected(out_count), got(out_count);
     reference::MaxPool(p, x.data(), expected.data(), nullptr);
-    MaxPool2d(p, x.data(), got.data());
+    // One thread, then the planes split over a pool of 3.
+    std::vector<unsigned char> scratch(MaxPool2dScratchBytes(p, 3));
+    MaxPool2d(p, x.data(), got.data(), nullptr, scratch.data());
     ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial;
+    std::fill(got.begin(), got.end(), 0.0f);
+    MaxPool2d(p, x.data(), got.data(), &pool, scratch.data());
+    ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial
+                                                                                      << " on 3 threads";
   }
 }
 

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/reference/fused_activation.h"
 #include "kernels/reference/gemm.h"
+#include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
 namespace {
@@ -99,6 +101,78 @@ TEST(SgemmTest, ShapesPastEveryCacheBlock) {
   };
   for (const SgemmKernel* kernel : AvailableSgemmKernels()) {
     for (const Case& c : cases) CheckAgainstReference(*kernel, c, rng);
+  }
+}
+
+// The full driver: operands packed at load or packed per call, row and column bias and a fused
+// activation in the epilogue, and the work split over 1, 2 or 3 threads (by columns, and by rows
+// too when columns are few).
+TEST(SgemmTest, PackedOperandsEpilogueAndThreadsMatchTheReference) {
+  std::mt19937 rng(77);
+  std::uniform_int_distribution<int64_t> dim(1, 300);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::bernoulli_distribution coin(0.5);
+  runtime::ThreadPool pool2(2), pool3(3);
+  runtime::ThreadPool* pools[] = {nullptr, &pool2, &pool3};
+  for (const SgemmKernel* kernel : AvailableSgemmKernels()) {
+    for (int trial = 0; trial < 60; ++trial) {
+      const int64_t m = trial % 4 == 0 ? 1 : dim(rng), n = trial % 5 == 0 ? 3 : dim(rng), k = dim(rng);
+      std::vector<float> a(m * k), b(k * n), row_bias(m), col_bias(n), c(m * n);
+      for (auto* v : {&a, &b, &row_bias, &col_bias, &c}) {
+        for (float& x : *v) x = dist(rng);
+      }
+      const bool pack_a = coin(rng), pack_b = coin(rng), accumulate = coin(rng);
+      const float alpha = coin(rng) ? 1.0f : 0.5f;
+      reference::FusedActivationParams activation;
+      if (coin(rng)) activation.kind = reference::FusedActivationKind::kRelu;
+
+      reference::GemmParams p;
+      p.m = m;
+      p.n = n;
+      p.k = k;
+      p.lda = k;
+      p.ldb = n;
+      p.ldy = n;
+      p.alpha = alpha;
+      p.beta = accumulate ? 1.0f : 0.0f;
+      p.ldc = n;
+      std::vector<float> expected(m * n);
+      reference::Gemm(p, a.data(), b.data(), c.data(), expected.data());
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) expected[i * n + j] += row_bias[i] + col_bias[j];
+      }
+      reference::ApplyFusedActivation(activation, expected.data(), m * n);
+
+      const PackedMatrix packed_a = PackSgemmA(*kernel, m, k, alpha, MatrixView{a.data(), k, 1});
+      const PackedMatrix packed_b = PackSgemmB(*kernel, k, n, MatrixView{b.data(), n, 1});
+      runtime::ThreadPool* pool = pools[trial % 3];
+      SgemmProblem pr;
+      pr.m = m;
+      pr.n = n;
+      pr.k = k;
+      pr.alpha = alpha;
+      pr.packed_a = pack_a ? &packed_a : nullptr;
+      pr.a = MatrixView{a.data(), k, 1};
+      pr.packed_b = pack_b ? &packed_b : nullptr;
+      pr.b = MatrixView{b.data(), n, 1};
+      std::vector<float> got = c;
+      pr.c = got.data();
+      pr.ldc = n;
+      pr.accumulate = accumulate;
+      pr.epilogue.row_bias = row_bias.data();
+      pr.epilogue.col_bias = col_bias.data();
+      pr.epilogue.activation = activation;
+      const int threads = pool != nullptr ? pool->size() : 1;
+      std::vector<unsigned char> scratch(SgemmThreadScratchBytes(*kernel, pr, threads) * threads + 64);
+      void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+      SgemmRun(*kernel, pr, pool, aligned);
+      const float tolerance = 4e-6f * std::sqrt(static_cast<float>(k) + 1.0f);
+      for (int64_t i = 0; i < m * n; ++i) {
+        ASSERT_NEAR(got[i], expected[i], tolerance * (1.0f + std::fabs(expected[i])))
+            << kernel->name << " m=" << m << " n=" << n << " k=" << k << " packA=" << pack_a << " packB=" << pack_b
+            << " threads=" << threads << " at " << i;
+      }
+    }
   }
 }
 

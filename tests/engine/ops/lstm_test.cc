@@ -66,8 +66,10 @@ TEST(LstmTest, ComputesOnlyTheWantedOutputs) {
   std::vector<Tensor> inputs = CaseTensors(c, in, 0);
   ir::Attributes attrs = CaseAttrs(c, 0);
   std::vector<ops::TensorRef> refs(inputs.size());
+  runtime::ThreadPool pool(1);
   ops::OpContext ctx;
   ctx.attrs = &attrs;
+  ctx.pool = &pool;
   for (size_t i = 0; i < inputs.size(); ++i) {
     refs[i] = {inputs[i].dtype(), inputs[i].shape(), inputs[i].raw_data(), true};
     ctx.inputs.push_back(&refs[i]);

@@ -9,31 +9,44 @@ constexpr int kRows = 12;
 constexpr int kCols = 32;
 
 // 12 x 32 tile: 24 ZMM accumulators, two B vectors and one broadcast of A (of 32 registers);
-// 24 FMAs per 2 loads of B and 12 broadcasts.
+// 24 FMAs per 2 loads of B and 12 broadcasts. Named accumulators, as in the AVX2 tile, so the
+// compiler keeps them in registers.
+#define KINGLET_ROW(r)                               \
+  {                                                  \
+    const __m512 a_r = _mm512_set1_ps(a[r]);         \
+    c##r##_0 = _mm512_fmadd_ps(a_r, b0, c##r##_0);   \
+    c##r##_1 = _mm512_fmadd_ps(a_r, b1, c##r##_1);   \
+  }
+#define KINGLET_STORE(r)                                              \
+  {                                                                   \
+    float* row = c + (r) * ldc;                                       \
+    if (accumulate) {                                                 \
+      c##r##_0 = _mm512_add_ps(c##r##_0, _mm512_loadu_ps(row));       \
+      c##r##_1 = _mm512_add_ps(c##r##_1, _mm512_loadu_ps(row + 16));  \
+    }                                                                 \
+    _mm512_storeu_ps(row, c##r##_0);                                  \
+    _mm512_storeu_ps(row + 16, c##r##_1);                             \
+  }
+
 void Tile12x32(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
-  __m512 acc[kRows][2];
-  for (int r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  __m512 c0_0 = _mm512_setzero_ps(), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
+  __m512 c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0;
+  __m512 c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0, c8_1 = c0_0;
+  __m512 c9_0 = c0_0, c9_1 = c0_0, c10_0 = c0_0, c10_1 = c0_0, c11_0 = c0_0, c11_1 = c0_0;
   for (int64_t l = 0; l < k; ++l) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
-    for (int r = 0; r < kRows; ++r) {
-      const __m512 a_r = _mm512_set1_ps(a[r]);
-      acc[r][0] = _mm512_fmadd_ps(a_r, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(a_r, b1, acc[r][1]);
-    }
+    KINGLET_ROW(0) KINGLET_ROW(1) KINGLET_ROW(2) KINGLET_ROW(3) KINGLET_ROW(4) KINGLET_ROW(5)
+    KINGLET_ROW(6) KINGLET_ROW(7) KINGLET_ROW(8) KINGLET_ROW(9) KINGLET_ROW(10) KINGLET_ROW(11)
     a += kRows;
     b += kCols;
   }
-  for (int r = 0; r < kRows; ++r) {
-    float* row = c + r * ldc;
-    if (accumulate) {
-      acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_loadu_ps(row));
-      acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_loadu_ps(row + 16));
-    }
-    _mm512_storeu_ps(row, acc[r][0]);
-    _mm512_storeu_ps(row + 16, acc[r][1]);
-  }
+  KINGLET_STORE(0) KINGLET_STORE(1) KINGLET_STORE(2) KINGLET_STORE(3) KINGLET_STORE(4) KINGLET_STORE(5)
+  KINGLET_STORE(6) KINGLET_STORE(7) KINGLET_STORE(8) KINGLET_STORE(9) KINGLET_STORE(10) KINGLET_STORE(11)
 }
+
+#undef KINGLET_ROW
+#undef KINGLET_STORE
 
 }  // namespace
 

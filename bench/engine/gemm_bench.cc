@@ -1,0 +1,123 @@
+// GEMM micro-benchmark: GFLOP/s of every SGEMM tile this CPU runs, through the packed driver,
+// on large square shapes and on the shapes SqueezeNet's convolutions produce, against this CPU's
+// theoretical FP32 peak measured in the same run (cores x FMA ports x lanes x 2 x clock).
+//
+//   gemm_bench [--seconds S]
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/sgemm.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The clock the core really runs at: a chain of dependent adds retires one per cycle on every
+// x86-64 and ARMv8 core, so adds / second is the frequency (turbo included). Eight per loop
+// turn keep the loop's own branch off the critical path.
+double MeasureClockHz() {
+  constexpr int64_t kIterations = 50'000'000;
+  double best = 0.0;
+  for (int round = 0; round < 3; ++round) {
+    uint64_t x = 1;
+    const Clock::time_point start = Clock::now();
+    for (int64_t i = 0; i < kIterations; ++i) {
+#if defined(__aarch64__)
+      asm volatile("add %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\t"
+                   "add %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1\n\tadd %0, %0, #1"
+                   : "+r"(x));
+#else
+      asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+                   "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
+                   : "+r"(x));
+#endif
+    }
+    best = std::max(best, 8.0 * kIterations / SecondsSince(start));
+  }
+  return best;
+}
+
+struct Shape {
+  const char* what;
+  int64_t m, n, k;
+};
+
+double MeasureGflops(const kinglet::kernels::SgemmKernel& kernel, const Shape& s, double seconds) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> a(s.m * s.k), b(s.k * s.n), c(s.m * s.n);
+  for (float& v : a) v = dist(rng);
+  for (float& v : b) v = dist(rng);
+  const size_t scratch_bytes = kinglet::kernels::SgemmScratchBytes(kernel, s.m, s.n, s.k);
+  void* scratch = std::aligned_alloc(64, scratch_bytes);
+  auto run = [&] {
+    kinglet::kernels::Sgemm(kernel, s.m, s.n, s.k, 1.0f, {a.data(), s.k, 1}, {b.data(), s.n, 1}, c.data(), s.n,
+                            false, scratch);
+  };
+  run();
+  int64_t runs = 0;
+  const Clock::time_point start = Clock::now();
+  double best = 1e30;
+  while (SecondsSince(start) < seconds || runs < 3) {
+    const Clock::time_point t = Clock::now();
+    run();
+    best = std::min(best, SecondsSince(t));
+    ++runs;
+  }
+  std::free(scratch);
+  return 2.0 * s.m * s.n * s.k / best / 1e9;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 0.5;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+      seconds = std::atof(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: gemm_bench [--seconds S]\n");
+      return 2;
+    }
+  }
+  const kinglet::kernels::CpuFeatures& cpu = kinglet::kernels::DetectCpuFeatures();
+  const double hz = MeasureClockHz();
+  const int lanes = cpu.avx512f ? 16 : cpu.avx2_fma ? 8 : 4;
+  constexpr int kFmaPorts = 2;  // two FMA pipes: Zen 1-4, Skylake and later, Cortex-A76/X1 (NEON: 2 x 4 lanes)
+  const double peak = kFmaPorts * lanes * 2.0 * hz / 1e9;
+  std::printf("clock %.2f GHz (measured), FP32 peak per core %.1f GFLOP/s = %d FMA ports x %d lanes x 2 x clock\n",
+              hz / 1e9, peak, kFmaPorts, lanes);
+
+  const Shape shapes[] = {
+      {"square", 256, 256, 256},
+      {"square", 512, 512, 512},
+      {"square", 1024, 1024, 1024},
+      {"squeezenet fire2 squeeze 1x1", 16, 3025, 64},
+      {"squeezenet fire2 expand 3x3", 64, 3025, 144},
+      {"squeezenet fire6 expand 3x3", 192, 729, 432},
+      {"squeezenet fire9 expand 3x3", 256, 169, 576},
+      {"lenet300 fc1 batch 1", 1, 300, 784},
+  };
+  std::printf("%-30s %6s %6s %6s  %-16s %9s %8s\n", "shape", "m", "n", "k", "kernel", "GFLOP/s", "of peak");
+  for (const Shape& s : shapes) {
+    for (const kinglet::kernels::SgemmKernel* kernel : kinglet::kernels::AvailableSgemmKernels()) {
+      const double gflops = MeasureGflops(*kernel, s, seconds);
+      std::printf("%-30s %6lld %6lld %6lld  %-16s %9.1f %7.1f%%\n", s.what, static_cast<long long>(s.m),
+                  static_cast<long long>(s.n), static_cast<long long>(s.k), kernel->name, gflops,
+                  100.0 * gflops / peak);
+    }
+  }
+  return 0;
+}

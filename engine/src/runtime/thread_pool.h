@@ -1,0 +1,67 @@
+// The session's intra-op thread pool: ParallelFor splits one op's work into tasks that the
+// caller and the workers take from a shared atomic counter.
+//
+// The hot path has no lock and no allocation: a dispatch publishes a function pointer and a task
+// count, bumps a generation counter the workers spin on, and the caller works too. Workers that
+// have seen no work for a while sleep on a condition variable (so an idle app does not burn a
+// core); only waking them takes the mutex.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace kinglet::runtime {
+
+class ThreadPool {
+ public:
+  // `threads` counts the caller: 1 runs everything inline and starts no thread.
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Calls fn(task, slot) for every task in [0, tasks) and returns when all have finished. `slot`
+  // is in [0, size()) and no two concurrent calls share one, so it can index per-thread scratch.
+  // Not reentrant: fn must not call ParallelFor.
+  template <typename Fn>
+  void ParallelFor(int64_t tasks, Fn&& fn) {
+    if (tasks <= 0) return;
+    if (workers_.empty() || tasks == 1) {
+      for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
+      return;
+    }
+    using Callable = std::remove_reference_t<Fn>;
+    Dispatch(tasks, const_cast<void*>(static_cast<const void*>(&fn)),
+             [](void* f, int64_t task, int slot) { (*static_cast<Callable*>(f))(task, slot); });
+  }
+
+ private:
+  using TaskFn = void (*)(void* fn, int64_t task, int slot);
+
+  void Dispatch(int64_t tasks, void* fn, TaskFn call);
+  void RunTasks(int slot);
+  void WorkerLoop(int slot);
+
+  std::vector<std::thread> workers_;
+  // The current job; written by the dispatcher before `generation_` is bumped.
+  void* job_fn_ = nullptr;
+  TaskFn job_call_ = nullptr;
+  int64_t job_tasks_ = 0;
+  std::atomic<int64_t> next_task_{0};
+  std::atomic<int> busy_workers_{0};
+  std::atomic<uint64_t> generation_{0};
+  // Sleep path only.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<int> sleepers_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace kinglet::runtime

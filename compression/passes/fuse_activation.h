@@ -6,7 +6,8 @@
 // is engine/src/ops/fused_activation.h), and writes the activation's output value.
 //
 // Only when the layer's output has the activation as its single reader and is not a graph
-// output; Clip only with constant (or absent) bounds.
+// output; Clip only with constant (or absent) bounds. The rule itself is the engine's
+// (ir/activation_fusion.h), which also applies it at load to artifacts written without it.
 #pragma once
 
 #include "ir/graph.h"

@@ -9,13 +9,13 @@
 #include <sstream>
 #include <string>
 
+#include "common/fashion_mnist.h"
 #include "kinglet/compression/evaluate.h"
 #include "kinglet/compression/kgl_writer.h"
 #include "kinglet/compression/onnx_importer.h"
 #include "kinglet/model.h"
 #include "kinglet/npy.h"
 #include "kinglet/session.h"
-#include "common/fashion_mnist.h"
 
 namespace kinglet {
 namespace {
@@ -45,30 +45,37 @@ TEST_P(FixtureMatchesPyTorch, WithinOneInTenThousand) {
   auto expected = ReadNpy(kFixtures + "/" + name + ".output.npy");
   ASSERT_TRUE(input.ok()) << input.status().ToString();
   ASSERT_TRUE(expected.ok()) << expected.status().ToString();
-  auto session = Session::Create(model);
-  ASSERT_TRUE(session.ok());
-  std::vector<NamedTensor> outputs;
-  Status s = (*session)->Run({{model->inputs()[0].name, *input}}, &outputs);
-  ASSERT_TRUE(s.ok()) << s.ToString();
-  const Tensor& got = outputs[0].tensor;
-  ASSERT_EQ(got.shape(), expected->shape());
-  // 1e-4 relative to the output's scale: elementwise relative error is meaningless for
-  // outputs that cross zero, so the reference magnitude is the largest |logit| of the row.
-  const int64_t rows = got.shape()[0];
-  const int64_t cols = got.element_count() / rows;
-  double worst = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* g = got.data<float>() + r * cols;
-    const float* e = expected->data<float>() + r * cols;
-    double scale = 0;
-    for (int64_t c = 0; c < cols; ++c) scale = std::max(scale, std::fabs(double(e[c])));
-    for (int64_t c = 0; c < cols; ++c) {
-      const double rel = std::fabs(double(g[c]) - e[c]) / std::max(scale, 1e-6);
-      worst = std::max(worst, rel);
-      ASSERT_LE(rel, 1e-4) << name << " row " << r << " col " << c << ": engine " << g[c] << " vs PyTorch " << e[c];
+  // One thread, then three (an uneven split of every GEMM and pool across the workers).
+  for (int threads : {1, 3}) {
+    SessionOptions options;
+    options.threads = threads;
+    auto session = Session::Create(model, options);
+    ASSERT_TRUE(session.ok());
+    std::vector<NamedTensor> outputs;
+    Status s = (*session)->Run({{model->inputs()[0].name, *input}}, &outputs);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    const Tensor& got = outputs[0].tensor;
+    ASSERT_EQ(got.shape(), expected->shape());
+    // 1e-4 relative to the output's scale: elementwise relative error is meaningless for
+    // outputs that cross zero, so the reference magnitude is the largest |logit| of the row.
+    const int64_t rows = got.shape()[0];
+    const int64_t cols = got.element_count() / rows;
+    double worst = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* g = got.data<float>() + r * cols;
+      const float* e = expected->data<float>() + r * cols;
+      double scale = 0;
+      for (int64_t c = 0; c < cols; ++c) scale = std::max(scale, std::fabs(double(e[c])));
+      for (int64_t c = 0; c < cols; ++c) {
+        const double rel = std::fabs(double(g[c]) - e[c]) / std::max(scale, 1e-6);
+        worst = std::max(worst, rel);
+        ASSERT_LE(rel, 1e-4) << name << " threads " << threads << " row " << r << " col " << c << ": engine "
+                             << g[c] << " vs PyTorch " << e[c];
+      }
     }
+    std::printf("%s, %d thread(s): worst relative difference to PyTorch %.3g\n", name.c_str(), threads,
+                worst);
   }
-  std::printf("%s: worst relative difference to PyTorch %.3g\n", name.c_str(), worst);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureMatchesPyTorch,
@@ -90,7 +97,8 @@ class FashionMnistAccuracy : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(FashionMnistAccuracy, EqualsPyTorchToOneHundredthOfAPoint) {
   if (!testing::FashionMnistAvailable()) {
-    GTEST_SKIP() << "Fashion-MNIST is missing: install Debian's dataset-fashion-mnist (deploy/install-deps.sh)";
+    GTEST_SKIP()
+        << "Fashion-MNIST is missing: install Debian's dataset-fashion-mnist (deploy/install-deps.sh)";
   }
   const std::string name = GetParam();
   Tensor images, labels;
@@ -103,12 +111,14 @@ TEST_P(FashionMnistAccuracy, EqualsPyTorchToOneHundredthOfAPoint) {
   const int64_t want = PyTorchCorrect(name);
   ASSERT_GT(want, 0) << "no correct count for " << name << " in fashion_mnist_accuracy.json";
   std::printf("%s: engine %lld / 10000 correct (%.2f%%), PyTorch %lld\n", name.c_str(),
-              static_cast<long long>(result->correct), 100.0 * result->accuracy(), static_cast<long long>(want));
+              static_cast<long long>(result->correct), 100.0 * result->accuracy(),
+              static_cast<long long>(want));
   // 0.01 pp of 10,000 images is one image.
   EXPECT_LE(std::llabs(result->correct - want), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(FashionMnist, FashionMnistAccuracy, ::testing::Values("lenet300", "lenet5", "firenet"));
+INSTANTIATE_TEST_SUITE_P(FashionMnist, FashionMnistAccuracy,
+                         ::testing::Values("lenet300", "lenet5", "firenet"));
 
 }  // namespace
 }  // namespace kinglet

@@ -6,6 +6,7 @@
 #include <map>
 #include <thread>
 
+#include "ir/activation_fusion.h"
 #include "ir/graph.h"
 #include "ops/op.h"
 #include "runtime/memory_plan.h"
@@ -32,7 +33,10 @@ class Session::Impl {
       : model_(std::move(model)), graph_(model_->graph()), options_(options), pool_(ThreadCount(options)) {}
 
   Status Init() {
-    for (const ir::Node& node : graph_.nodes) {
+    // Load-time fusion on the session's own copy of the nodes (the Model is shared, read-only).
+    nodes_ = graph_.nodes;
+    ir::FuseActivations(graph_, &nodes_);
+    for (const ir::Node& node : nodes_) {
       ops::OpFactory factory = ops::FindOp(node.op_type);
       if (factory == nullptr) return NodeError(node, Status::Unsupported("op is not implemented"));
       ops_.push_back(factory());
@@ -45,9 +49,9 @@ class Session::Impl {
       ref.data = const_cast<void*>(tensor.raw_data());
       ref.is_constant = true;
     }
-    contexts_.resize(graph_.nodes.size());
-    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-      const ir::Node& node = graph_.nodes[i];
+    contexts_.resize(nodes_.size());
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      const ir::Node& node = nodes_[i];
       ops::OpContext& ctx = contexts_[i];
       ctx.node_name = &node.name;
       ctx.attrs = &node.attrs;
@@ -69,7 +73,7 @@ class Session::Impl {
     }
     for (size_t i = 0; i < ops_.size(); ++i) {
       Status s = ops_[i]->Eval(contexts_[i]);
-      if (!s.ok()) return NodeError(graph_.nodes[i], s);
+      if (!s.ok()) return NodeError(nodes_[i], s);
     }
     return CopyOutputs(outputs);
   }
@@ -159,7 +163,7 @@ class Session::Impl {
     }
 
     // Prepare every node in order: each sees its inputs' final shapes.
-    const int step_count = static_cast<int>(graph_.nodes.size());
+    const int step_count = static_cast<int>(nodes_.size());
     std::vector<runtime::BufferRequest> requests;
     std::vector<int32_t> request_value;  // value index, or -(node+1) for a node's scratch
     std::map<int32_t, size_t> request_of_value;
@@ -170,8 +174,8 @@ class Session::Impl {
       }
       ctx.scratch_bytes = 0;
       Status s = ops_[i]->Prepare(ctx);
-      if (!s.ok()) return NodeError(graph_.nodes[i], s);
-      const ir::Node& node = graph_.nodes[i];
+      if (!s.ok()) return NodeError(nodes_[i], s);
+      const ir::Node& node = nodes_[i];
       for (size_t k = 0; k < node.outputs.size(); ++k) {
         const int32_t v = node.outputs[k];
         if (v == ir::kNoValue) continue;
@@ -193,7 +197,7 @@ class Session::Impl {
     }
     // Extend lifetimes to the last reader; graph outputs live to the end.
     for (int i = 0; i < step_count; ++i) {
-      for (int32_t v : graph_.nodes[i].inputs) {
+      for (int32_t v : nodes_[i].inputs) {
         auto it = request_of_value.find(v);
         if (it != request_of_value.end()) requests[it->second].last_use = i;
       }
@@ -246,6 +250,7 @@ class Session::Impl {
 
   std::shared_ptr<const Model> model_;
   const ir::Graph& graph_;
+  std::vector<ir::Node> nodes_;  // graph_.nodes after load-time fusion; what the session runs
   SessionOptions options_;
   runtime::ThreadPool pool_;
   std::vector<std::unique_ptr<ops::Op>> ops_;

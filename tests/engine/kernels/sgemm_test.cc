@@ -77,6 +77,9 @@ TEST(SgemmTest, PortableKernelIsAlwaysAvailableAndBestIsAmongThem) {
     best_listed |= k == &BestSgemmKernel();
   }
   EXPECT_TRUE(best_listed);
+#if defined(__aarch64__)
+  EXPECT_STREQ(BestSgemmKernel().name, "neon 8x12") << "NEON is in the ARMv8-A baseline";
+#endif
 }
 
 TEST(SgemmTest, RandomShapesMatchTheReference) {

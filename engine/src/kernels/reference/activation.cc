@@ -6,7 +6,8 @@
 namespace kinglet::kernels::reference {
 
 void Relu(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+  // std::max(v, 0) is `v < 0 ? 0 : v` (NaN passes through), written branch-free so it vectorises.
+  for (int64_t i = 0; i < n; ++i) y[i] = std::max(x[i], 0.0f);
 }
 
 void LeakyRelu(const float* x, float* y, int64_t n, float alpha) {

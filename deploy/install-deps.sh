@@ -3,9 +3,12 @@
 # are already present are skipped, so a second run only checks.
 #
 #   deploy/install-deps.sh            build + test + fixture-data packages (prometheus and
-#                                     chromium are for the observability tests)
+#                                     chromium are for the observability tests; the aarch64
+#                                     cross compiler and qemu-user run the engine's ARM64 tests)
 #   deploy/install-deps.sh --fixtures also the Python packages tools/make_fixtures.py needs
-#   deploy/install-deps.sh --bench    also wrk and nginx for bench/server
+#   deploy/install-deps.sh --bench    also wrk and nginx for bench/server, Node.js and npm for
+#                                     bench/engine's ONNX Runtime peer
+# (the flags combine).
 set -euo pipefail
 
 packages=(
@@ -17,13 +20,20 @@ packages=(
   libonnx-testdata dataset-fashion-mnist
   zlib1g-dev libzstd-dev zstd gzip curl ca-certificates openssl
   prometheus chromium fonts-dejavu-core
+  g++-aarch64-linux-gnu qemu-user
 )
-if [[ "${1:-}" == "--fixtures" ]]; then
-  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
-fi
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(wrk nginx-light)
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --fixtures) packages+=(python3-torch python3-torchvision python3-onnx python3-numpy) ;;
+    --bench)
+      packages+=(wrk nginx-light bc)
+      # Debian's nodejs + npm, unless a Node.js with npm is already installed (e.g. NodeSource's
+      # nodejs, which bundles npm and conflicts with Debian's npm package).
+      command -v npm > /dev/null || packages+=(nodejs npm)
+      ;;
+    *) echo "install-deps: unknown flag $flag (expected --fixtures, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

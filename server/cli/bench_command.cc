@@ -5,6 +5,9 @@
 #include <iostream>
 #include <random>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "kinglet/model.h"
@@ -35,6 +38,23 @@ std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
+// Resident set now (from /proc/self/statm) and the process's high-water mark, in KB: the bench
+// reports both so the model's own footprint (peak minus before-load) can be compared with a peer
+// whose runtime has a different baseline.
+long CurrentRssKb() {
+  long pages_total = 0, pages_resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  const int read = std::fscanf(f, "%ld %ld", &pages_total, &pages_resident);
+  std::fclose(f);
+  return read == 2 ? pages_resident * (sysconf(_SC_PAGESIZE) / 1024) : 0;
+}
+
+long PeakRssKb() {
+  rusage usage{};
+  return getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0;
+}
+
 double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   const double pos = p * (v.size() - 1);
@@ -60,6 +80,7 @@ int BenchCommand(const std::vector<std::string>& argv) {
   }
 
   using Clock = std::chrono::steady_clock;
+  const long rss_before_kb = CurrentRssKb();
   const auto load_start = Clock::now();
   auto model = Model::LoadFile(args->positional()[0]);
   if (!model.ok()) return Fail("bench", model.status());
@@ -98,11 +119,13 @@ int BenchCommand(const std::vector<std::string>& argv) {
     std::cout << "{\"model\": " << JsonString(args->positional()[0]) << ", \"threads\": " << *threads
               << ", \"runs\": " << *runs << ", \"median_ms\": " << median << ", \"p10_ms\": " << p10
               << ", \"p90_ms\": " << p90 << ", \"load_ms\": " << load_ms
-              << ", \"arena_bytes\": " << (*session)->arena_bytes() << "}\n";
+              << ", \"arena_bytes\": " << (*session)->arena_bytes() << ", \"peak_rss_kb\": " << PeakRssKb()
+              << ", \"rss_before_load_kb\": " << rss_before_kb << "}\n";
   } else {
     std::cout << args->positional()[0] << ": median " << median << " ms, p10 " << p10 << " ms, p90 " << p90
               << " ms over " << *runs << " runs (" << *threads << " thread(s), " << *warmup << " warm-up)\n"
-              << "load " << load_ms << " ms, arena " << (*session)->arena_bytes() << " bytes\n";
+              << "load " << load_ms << " ms, arena " << (*session)->arena_bytes() << " bytes, peak RSS "
+              << PeakRssKb() << " KB (" << rss_before_kb << " KB before loading)\n";
   }
   return kExitOk;
 }

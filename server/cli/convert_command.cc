@@ -6,18 +6,22 @@
 #include "kinglet/compression/onnx_importer.h"
 #include "kinglet/model.h"
 #include "kinglet/session.h"
+#include "passes/pipeline.h"
 
 namespace kinglet::cli {
 
 namespace {
 constexpr char kHelp[] =
-    "usage: kinglet convert MODEL.onnx -o MODEL.kgl\n"
+    "usage: kinglet convert MODEL.onnx -o MODEL.kgl [--optimize]\n"
     "\n"
     "Imports an ONNX model (opsets 7-17; checked and shape-inferred with libonnx) and writes a\n"
     "dense float32 .kgl artifact. Fails, naming the node, op and opset, if the model uses\n"
     "anything the engine cannot run.\n"
     "\n"
-    "  -o, --output FILE   where to write the artifact (written atomically)\n";
+    "  -o, --output FILE   where to write the artifact (written atomically)\n"
+    "  --optimize          apply xqueeze's lossless network transforms first: Identity/Dropout\n"
+    "                      removal, constant folding, BatchNorm folding, activation fusion,\n"
+    "                      dead-node removal (weights stay dense float32)\n";
 }  // namespace
 
 int ConvertCommand(const std::vector<std::string>& argv_in) {
@@ -26,7 +30,7 @@ int ConvertCommand(const std::vector<std::string>& argv_in) {
     if (a == "-o") a = "--output";
     if (a == "-h") a = "--help";
   }
-  auto args = Args::Parse(argv, {"--output"}, {"--help"});
+  auto args = Args::Parse(argv, {"--output"}, {"--help", "--optimize"});
   if (!args.ok()) return UsageError("convert", args.status().message());
   if (args->Has("--help")) {
     std::cout << kHelp;
@@ -37,6 +41,10 @@ int ConvertCommand(const std::vector<std::string>& argv_in) {
 
   auto graph = compression::ImportOnnxFile(args->positional()[0]);
   if (!graph.ok()) return Fail("convert", graph.status());
+  if (args->Has("--optimize")) {
+    Status transformed = compression::passes::RunTransformPasses(&*graph);
+    if (!transformed.ok()) return Fail("convert", transformed);
+  }
   auto bytes = compression::SerializeKgl(*graph);
   if (!bytes.ok()) return Fail("convert", bytes.status());
   // Load what we wrote and plan it once with the declared shapes (free dims = 1), so an op the

@@ -89,9 +89,26 @@ TEST_F(KingletCli, ConvertInspectRunEvalBench) {
 
   Outcome bench = Kinglet("bench " + kgl + " --runs 5 --warmup 1 --json");
   ASSERT_EQ(bench.exit_code, 0) << bench.output;
-  for (const char* key : {"\"median_ms\"", "\"p10_ms\"", "\"p90_ms\""}) {
+  for (const char* key : {"\"median_ms\"", "\"p10_ms\"", "\"p90_ms\"", "\"peak_rss_kb\""}) {
     EXPECT_NE(bench.output.find(key), std::string::npos) << bench.output;
   }
+}
+
+TEST_F(KingletCli, ConvertOptimizeFusesAndKeepsThePredictions) {
+  const std::string plain = Path("plain.kgl"), optimized = Path("optimized.kgl");
+  ASSERT_EQ(Kinglet("convert " + kFixtures + "/lenet5.onnx -o " + plain).exit_code, 0);
+  Outcome convert = Kinglet("convert " + kFixtures + "/lenet5.onnx -o " + optimized + " --optimize");
+  ASSERT_EQ(convert.exit_code, 0) << convert.output;
+  Outcome inspect_plain = Kinglet("inspect " + plain);
+  Outcome inspect_optimized = Kinglet("inspect " + optimized);
+  EXPECT_NE(inspect_plain.output.find("Relu"), std::string::npos) << inspect_plain.output;
+  EXPECT_EQ(inspect_optimized.output.find("Relu"), std::string::npos) << "Relu is fused into its layer\n"
+                                                                       << inspect_optimized.output;
+  const std::string input = " --input " + kFixtures + "/fashion_sample.npy --top 1";
+  Outcome run_plain = Kinglet("run " + plain + input);
+  Outcome run_optimized = Kinglet("run " + optimized + input);
+  ASSERT_EQ(run_optimized.exit_code, 0) << run_optimized.output;
+  EXPECT_EQ(run_plain.output, run_optimized.output);
 }
 
 TEST_F(KingletCli, ErrorsAreOneLineWithTheRightExitCode) {

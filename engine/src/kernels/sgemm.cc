@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/cpu_features.h"
+#include "kernels/fused_activation_inline.h"
 #include "runtime/thread_pool.h"
 #if defined(__x86_64__)
 #include "kernels/x86/sgemm_avx2.h"
@@ -103,7 +104,7 @@ void ApplyEpilogue(const SgemmEpilogue& e, float* c, int64_t ldc, int64_t i0, in
     if (e.col_bias != nullptr) {
       for (int64_t j = 0; j < cols; ++j) row[j] += e.col_bias[j0 + j];
     }
-    reference::ApplyFusedActivation(e.activation, row, cols);
+    ApplyActivationInline(e.activation, row, cols);
   }
 }
 

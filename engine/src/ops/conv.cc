@@ -1,6 +1,7 @@
 // Conv (ONNX opsets 1..): float32, any number of spatial axes, groups (including depthwise),
 // strides, dilations, asymmetric pads, auto_pad, optional bias.
 #include "kernels/conv_gemm.h"
+#include "kernels/depthwise_conv_2d.h"
 #include "kernels/reference/conv.h"
 
 #include <memory>
@@ -74,6 +75,13 @@ class ConvOp : public Op {
     y->dtype = DataType::kFloat32;
     y->shape = {params_.batch, out_channels};
     y->shape.insert(y->shape.end(), out_spatial.begin(), out_spatial.end());
+    // Strategy by shape: depthwise runs directly; everything else is a GEMM per group.
+    depthwise_ = kernels::DepthwiseConv2dApplies(params_);
+    if (depthwise_) {
+      packed_.reset();
+      ctx.scratch_bytes = kernels::DepthwiseConv2dScratchBytes(params_, ctx.pool->size());
+      return Status::Ok();
+    }
     // Constant weights are packed for the GEMM once; a re-plan (new input shape) keeps them.
     if (!w->is_constant) {
       packed_.reset();
@@ -87,6 +95,12 @@ class ConvOp : public Op {
   }
 
   Status Eval(OpContext& ctx) override {
+    if (depthwise_) {
+      kernels::DepthwiseConv2d(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
+                               has_bias_ ? ctx.input(2)->as<const float>() : nullptr, activation_,
+                               ctx.output(0)->as<float>(), ctx.pool, ctx.scratch);
+      return Status::Ok();
+    }
     kernels::ConvGemmArgs args;
     args.x = ctx.input(0)->as<const float>();
     args.w = ctx.input(1)->as<const float>();
@@ -102,6 +116,7 @@ class ConvOp : public Op {
   const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();
   kernels::reference::ConvParams params_;
   bool has_bias_ = false;
+  bool depthwise_ = false;
   kernels::reference::FusedActivationParams activation_;
   std::unique_ptr<kernels::ConvGemmWeights> packed_;
   const void* packed_from_ = nullptr;

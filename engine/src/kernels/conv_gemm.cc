@@ -35,36 +35,57 @@ struct Im2ColPanels {
   const float* x;  // the group's first input channel
 };
 
+// A run of a panel's columns that lie in one output row: `count` outputs from (oh, ow0) on,
+// landing at column `dst` of the panel.
+struct RowSegment {
+  int64_t oh, ow0, count, dst;
+};
+
+// Writes `count` values x_row[iw0 + j * stride] (0 outside [0, in_w)) to dst[0..count).
+void GatherRow(const float* x_row, int64_t in_w, int64_t iw0, int64_t stride, int64_t count, float* dst) {
+  int64_t lo = iw0 >= 0 ? 0 : (-iw0 + stride - 1) / stride;
+  int64_t hi = iw0 >= in_w ? 0 : std::min(count, (in_w - iw0 + stride - 1) / stride);
+  lo = std::min(lo, count);
+  hi = std::max(hi, lo);
+  std::fill(dst, dst + lo, 0.0f);
+  if (stride == 1) {
+    std::copy(x_row + iw0 + lo, x_row + iw0 + hi, dst + lo);
+  } else {
+    for (int64_t j = lo; j < hi; ++j) dst[j] = x_row[iw0 + j * stride];
+  }
+  std::fill(dst + hi, dst + count, 0.0f);
+}
+
 void PackIm2ColPanels(const void* context, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
   const auto& src = *static_cast<const Im2ColPanels*>(context);
   const reference::ConvParams& p = *src.p;
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1], out_w = p.out_spatial[1];
   const int64_t k_h = p.kernel[0], k_w = p.kernel[1];
   const int64_t plane = in_h * in_w;
-  int64_t h_base[kMaxSgemmTile], w_base[kMaxSgemmTile];
+  RowSegment segments[kMaxSgemmTile + 1];
   for (int64_t p0 = 0; p0 < cols; p0 += nr) {
     const int64_t live = std::min<int64_t>(nr, cols - p0);
-    for (int64_t j = 0; j < live; ++j) {
+    // The panel's columns split at output-row boundaries; within a segment consecutive columns
+    // read consecutive (stride 1) or evenly spaced input columns, so each is a copy or a gather.
+    int segment_count = 0;
+    for (int64_t j = 0; j < live;) {
       const int64_t o = j0 + p0 + j;
-      h_base[j] = (o / out_w) * p.strides[0] - p.pads_begin[0];
-      w_base[j] = (o % out_w) * p.strides[1] - p.pads_begin[1];
+      const int64_t ow = o % out_w;
+      const int64_t count = std::min(live - j, out_w - ow);
+      segments[segment_count++] = RowSegment{o / out_w, ow, count, j};
+      j += count;
     }
-    // A panel whose taps all land inside the input and whose columns are consecutive inputs
-    // (stride 1, one output row) copies rows of X.
-    const bool one_row = (j0 + p0) / out_w == (j0 + p0 + live - 1) / out_w;
-    const bool contiguous = one_row && p.strides[1] == 1;
     int64_t c = l0 / (k_h * k_w), kh = l0 / k_w % k_h, kw = l0 % k_w;
     for (int64_t l = 0; l < kc; ++l) {
       const float* x_c = src.x + c * plane;
-      const int64_t dh = kh * p.dilations[0], dw = kw * p.dilations[1];
-      const int64_t ih = h_base[0] + dh;
-      if (contiguous && ih >= 0 && ih < in_h && w_base[0] + dw >= 0 && w_base[live - 1] + dw < in_w) {
-        const float* row = x_c + ih * in_w + w_base[0] + dw;
-        std::copy(row, row + live, dst);
-      } else {
-        for (int64_t j = 0; j < live; ++j) {
-          const int64_t h = h_base[j] + dh, w = w_base[j] + dw;
-          dst[j] = (h >= 0 && h < in_h && w >= 0 && w < in_w) ? x_c[h * in_w + w] : 0.0f;
+      const int64_t dh = kh * p.dilations[0] - p.pads_begin[0], dw = kw * p.dilations[1] - p.pads_begin[1];
+      for (int s = 0; s < segment_count; ++s) {
+        const RowSegment& seg = segments[s];
+        const int64_t ih = seg.oh * p.strides[0] + dh;
+        if (ih < 0 || ih >= in_h) {
+          std::fill_n(dst + seg.dst, seg.count, 0.0f);
+        } else {
+          GatherRow(x_c + ih * in_w, in_w, seg.ow0 * p.strides[1] + dw, p.strides[1], seg.count, dst + seg.dst);
         }
       }
       std::fill(dst + live, dst + nr, 0.0f);

@@ -1,6 +1,7 @@
 #include "kernels/sgemm.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "kernels/cpu_features.h"
 #include "kernels/fused_activation_inline.h"
@@ -30,7 +31,8 @@ constexpr int kPortableCols = 8;
 
 // A 4 x 8 tile: 32 accumulators the compiler keeps in vector registers (8 SSE or NEON
 // registers); the fixed trip counts let it vectorise the column loop.
-void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+                  const TileEpilogue* e) {
   float acc[kPortableRows][kPortableCols] = {};
   for (int64_t l = 0; l < k; ++l) {
     for (int r = 0; r < kPortableRows; ++r) {
@@ -42,7 +44,18 @@ void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t l
   }
   for (int r = 0; r < kPortableRows; ++r) {
     float* row = c + r * ldc;
-    for (int j = 0; j < kPortableCols; ++j) row[j] = accumulate ? row[j] + acc[r][j] : acc[r][j];
+    for (int j = 0; j < kPortableCols; ++j) {
+      float v = accumulate ? row[j] + acc[r][j] : acc[r][j];
+      if (e != nullptr) {
+        if (e->row_bias != nullptr) v += e->row_bias[r];
+        if (e->col_bias != nullptr) v += e->col_bias[j];
+        if (e->clamp) {
+          v = v < e->lo ? e->lo : v;
+          v = e->hi < v ? e->hi : v;
+        }
+      }
+      row[j] = v;
+    }
   }
 }
 
@@ -108,6 +121,33 @@ void ApplyEpilogue(const SgemmEpilogue& e, float* c, int64_t ldc, int64_t i0, in
   }
 }
 
+// The tile kernels apply bias and ReLU/Clip in registers; other activations run after the tile.
+bool TileCanApply(const SgemmEpilogue& e) {
+  using Kind = reference::FusedActivationKind;
+  return e.activation.kind == Kind::kNone || e.activation.kind == Kind::kRelu || e.activation.kind == Kind::kClip;
+}
+
+TileEpilogue TileEpilogueOf(const SgemmEpilogue& e, int64_t i, int64_t j) {
+  TileEpilogue t;
+  t.row_bias = e.row_bias != nullptr ? e.row_bias + i : nullptr;
+  t.col_bias = e.col_bias != nullptr ? e.col_bias + j : nullptr;
+  switch (e.activation.kind) {
+    case reference::FusedActivationKind::kRelu:
+      t.clamp = true;
+      t.lo = 0.0f;
+      t.hi = std::numeric_limits<float>::infinity();
+      break;
+    case reference::FusedActivationKind::kClip:
+      t.clamp = true;
+      t.lo = e.activation.min;
+      t.hi = e.activation.max;
+      break;
+    default:
+      break;
+  }
+  return t;
+}
+
 bool HasEpilogue(const SgemmEpilogue& e) {
   return e.row_bias != nullptr || e.col_bias != nullptr ||
          e.activation.kind != reference::FusedActivationKind::kNone;
@@ -151,6 +191,7 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
   const int64_t mc_max = McOf(kernel);
   const int64_t cols_total = j_end - j_begin;
   const bool epilogue = HasEpilogue(pr.epilogue);
+  const bool in_tile = TileCanApply(pr.epilogue);
   float edge[kMaxSgemmTile];
 
   for (int64_t l0 = 0; l0 < pr.k; l0 += kKc) {
@@ -183,10 +224,15 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
           const int64_t i = i0 + ip;
           float* c_tile = pr.c + i * pr.ldc + j;
           if (rows == mr && cols == nr) {
-            kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, add);
+            if (last_block && epilogue && in_tile) {
+              const TileEpilogue e = TileEpilogueOf(pr.epilogue, i, j);
+              kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, add, &e);
+              continue;
+            }
+            kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, add, nullptr);
           } else {
             // A ragged edge: run the full tile into a local buffer, keep the live part.
-            kernel.tile(kc, a_panel, b_panel, edge, nr, false);
+            kernel.tile(kc, a_panel, b_panel, edge, nr, false, nullptr);
             for (int64_t r = 0; r < rows; ++r) {
               float* row = c_tile + r * pr.ldc;
               const float* src = edge + r * nr;

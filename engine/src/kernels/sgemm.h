@@ -21,10 +21,21 @@ class ThreadPool;
 
 namespace kinglet::kernels {
 
+// What a tile applies in registers before its store, on the last K block: + row_bias[r] +
+// col_bias[j] (either may be null), then, when `clamp`, y = min(hi, max(lo, y)) with the
+// reference's NaN rule (a NaN stays NaN) — ReLU is lo = 0, hi = +inf; Clip is its bounds.
+struct TileEpilogue {
+  const float* row_bias = nullptr;  // MR values for this tile's rows
+  const float* col_bias = nullptr;  // NR values for this tile's columns
+  bool clamp = false;
+  float lo = 0.0f;
+  float hi = 0.0f;
+};
+
 // c[MR x NR] (row stride ldc) = a_panel * b_panel (+ c when accumulate), where a_panel is
-// [k][MR] and b_panel is [k][NR], both contiguous.
+// [k][MR] and b_panel is [k][NR], both contiguous; then `epilogue` if not null.
 using SgemmTileFn = void (*)(int64_t k, const float* a_panel, const float* b_panel, float* c, int64_t ldc,
-                             bool accumulate);
+                             bool accumulate, const TileEpilogue* epilogue);
 
 struct SgemmKernel {
   const char* name;

@@ -2,6 +2,7 @@
 // strides, dilations, asymmetric pads, auto_pad, optional bias.
 #include "kernels/conv_gemm.h"
 #include "kernels/depthwise_conv_2d.h"
+#include "kernels/winograd_conv_3x3.h"
 #include "kernels/reference/conv.h"
 
 #include <memory>
@@ -75,11 +76,24 @@ class ConvOp : public Op {
     y->dtype = DataType::kFloat32;
     y->shape = {params_.batch, out_channels};
     y->shape.insert(y->shape.end(), out_spatial.begin(), out_spatial.end());
-    // Strategy by shape: depthwise runs directly; everything else is a GEMM per group.
-    depthwise_ = kernels::DepthwiseConv2dApplies(params_);
-    if (depthwise_) {
-      packed_.reset();
+    // Strategy by shape: depthwise runs directly; a 3x3 stride-1 conv with constant weights and
+    // enough channels to amortise the transforms by Winograd F(2x2, 3x3); everything else is a
+    // GEMM per group.
+    strategy_ = Strategy::kGemm;
+    if (kernels::DepthwiseConv2dApplies(params_)) {
+      strategy_ = Strategy::kDepthwise;
       ctx.scratch_bytes = kernels::DepthwiseConv2dScratchBytes(params_, ctx.pool->size());
+      return Status::Ok();
+    }
+    if (kernels::WinogradConv3x3Applies(params_) && w->is_constant && in_channels >= kWinogradMinChannels &&
+        out_channels >= kWinogradMinChannels) {
+      strategy_ = Strategy::kWinograd;
+      if (winograd_ == nullptr || winograd_from_ != w->data) {
+        winograd_ = std::make_unique<kernels::WinogradWeights>(
+            kernels::TransformWinogradWeights(gemm_, params_, w->as<const float>()));
+        winograd_from_ = w->data;
+      }
+      ctx.scratch_bytes = kernels::WinogradConv3x3ScratchBytes(gemm_, params_, ctx.pool->size());
       return Status::Ok();
     }
     // Constant weights are packed for the GEMM once; a re-plan (new input shape) keeps them.
@@ -95,7 +109,13 @@ class ConvOp : public Op {
   }
 
   Status Eval(OpContext& ctx) override {
-    if (depthwise_) {
+    const float* bias = has_bias_ ? ctx.input(2)->as<const float>() : nullptr;
+    if (strategy_ == Strategy::kWinograd) {
+      kernels::WinogradConv3x3(gemm_, params_, *winograd_, ctx.input(0)->as<const float>(), bias, activation_,
+                               ctx.output(0)->as<float>(), ctx.pool, ctx.scratch);
+      return Status::Ok();
+    }
+    if (strategy_ == Strategy::kDepthwise) {
       kernels::DepthwiseConv2d(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
                                has_bias_ ? ctx.input(2)->as<const float>() : nullptr, activation_,
                                ctx.output(0)->as<float>(), ctx.pool, ctx.scratch);
@@ -115,11 +135,17 @@ class ConvOp : public Op {
  private:
   const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();
   kernels::reference::ConvParams params_;
+  // Below this many input or output channels the Winograd transforms cost more than they save.
+  static constexpr int64_t kWinogradMinChannels = 16;
+  enum class Strategy { kGemm, kDepthwise, kWinograd };
+
   bool has_bias_ = false;
-  bool depthwise_ = false;
+  Strategy strategy_ = Strategy::kGemm;
   kernels::reference::FusedActivationParams activation_;
   std::unique_ptr<kernels::ConvGemmWeights> packed_;
+  std::unique_ptr<kernels::WinogradWeights> winograd_;
   const void* packed_from_ = nullptr;
+  const void* winograd_from_ = nullptr;
 };
 
 }  // namespace

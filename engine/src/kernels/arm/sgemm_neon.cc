@@ -15,6 +15,8 @@ constexpr int kCols = 12;
   c##r##_0 = vfmaq_laneq_f32(c##r##_0, b0, av, lane);           \
   c##r##_1 = vfmaq_laneq_f32(c##r##_1, b1, av, lane);           \
   c##r##_2 = vfmaq_laneq_f32(c##r##_2, b2, av, lane);
+// NEON's max/min return NaN when either operand is NaN, so a NaN accumulator stays NaN, as in
+// the reference.
 #define KINGLET_STORE(r)                                        \
   {                                                             \
     float* row = c + (r) * ldc;                                 \
@@ -23,12 +25,31 @@ constexpr int kCols = 12;
       c##r##_1 = vaddq_f32(c##r##_1, vld1q_f32(row + 4));       \
       c##r##_2 = vaddq_f32(c##r##_2, vld1q_f32(row + 8));       \
     }                                                           \
+    if (e != nullptr) {                                         \
+      if (e->row_bias != nullptr) {                             \
+        const float32x4_t bias = vdupq_n_f32(e->row_bias[r]);   \
+        c##r##_0 = vaddq_f32(c##r##_0, bias);                   \
+        c##r##_1 = vaddq_f32(c##r##_1, bias);                   \
+        c##r##_2 = vaddq_f32(c##r##_2, bias);                   \
+      }                                                         \
+      if (e->col_bias != nullptr) {                             \
+        c##r##_0 = vaddq_f32(c##r##_0, vld1q_f32(e->col_bias));       \
+        c##r##_1 = vaddq_f32(c##r##_1, vld1q_f32(e->col_bias + 4));   \
+        c##r##_2 = vaddq_f32(c##r##_2, vld1q_f32(e->col_bias + 8));   \
+      }                                                         \
+      if (e->clamp) {                                           \
+        c##r##_0 = vminq_f32(hi, vmaxq_f32(lo, c##r##_0));      \
+        c##r##_1 = vminq_f32(hi, vmaxq_f32(lo, c##r##_1));      \
+        c##r##_2 = vminq_f32(hi, vmaxq_f32(lo, c##r##_2));      \
+      }                                                         \
+    }                                                           \
     vst1q_f32(row, c##r##_0);                                   \
     vst1q_f32(row + 4, c##r##_1);                               \
     vst1q_f32(row + 8, c##r##_2);                               \
   }
 
-void Tile8x12(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void Tile8x12(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+              const TileEpilogue* e) {
   float32x4_t c0_0 = vdupq_n_f32(0.0f), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0;
   float32x4_t c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0;
   float32x4_t c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0;
@@ -44,6 +65,8 @@ void Tile8x12(int64_t k, const float* a, const float* b, float* c, int64_t ldc, 
     a += kRows;
     b += kCols;
   }
+  const float32x4_t lo = vdupq_n_f32(e != nullptr ? e->lo : 0.0f);
+  const float32x4_t hi = vdupq_n_f32(e != nullptr ? e->hi : 0.0f);
   KINGLET_STORE(0) KINGLET_STORE(1) KINGLET_STORE(2) KINGLET_STORE(3)
   KINGLET_STORE(4) KINGLET_STORE(5) KINGLET_STORE(6) KINGLET_STORE(7)
 }

@@ -18,6 +18,8 @@ constexpr int kCols = 16;
     c##r##0 = _mm256_fmadd_ps(a_r, b0, c##r##0);        \
     c##r##1 = _mm256_fmadd_ps(a_r, b1, c##r##1);        \
   }
+// The epilogue in registers: bias, then max(lo, v) and min(hi, v) with the bound first, so a
+// NaN accumulator comes out as the second operand — NaN, as in the reference.
 #define KINGLET_STORE(r)                                                         \
   {                                                                              \
     float* row = c + (r) * ldc;                                                  \
@@ -25,11 +27,27 @@ constexpr int kCols = 16;
       c##r##0 = _mm256_add_ps(c##r##0, _mm256_loadu_ps(row));                    \
       c##r##1 = _mm256_add_ps(c##r##1, _mm256_loadu_ps(row + 8));                \
     }                                                                            \
+    if (e != nullptr) {                                                          \
+      if (e->row_bias != nullptr) {                                              \
+        const __m256 bias = _mm256_broadcast_ss(e->row_bias + (r));              \
+        c##r##0 = _mm256_add_ps(c##r##0, bias);                                  \
+        c##r##1 = _mm256_add_ps(c##r##1, bias);                                  \
+      }                                                                          \
+      if (e->col_bias != nullptr) {                                              \
+        c##r##0 = _mm256_add_ps(c##r##0, _mm256_loadu_ps(e->col_bias));          \
+        c##r##1 = _mm256_add_ps(c##r##1, _mm256_loadu_ps(e->col_bias + 8));      \
+      }                                                                          \
+      if (e->clamp) {                                                            \
+        c##r##0 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##r##0));                 \
+        c##r##1 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##r##1));                 \
+      }                                                                          \
+    }                                                                            \
     _mm256_storeu_ps(row, c##r##0);                                              \
     _mm256_storeu_ps(row + 8, c##r##1);                                          \
   }
 
-void Tile6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void Tile6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+              const TileEpilogue* e) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int64_t l = 0; l < k; ++l) {
@@ -39,6 +57,8 @@ void Tile6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, 
     a += kRows;
     b += kCols;
   }
+  const __m256 lo = _mm256_set1_ps(e != nullptr ? e->lo : 0.0f);
+  const __m256 hi = _mm256_set1_ps(e != nullptr ? e->hi : 0.0f);
   KINGLET_STORE(0) KINGLET_STORE(1) KINGLET_STORE(2) KINGLET_STORE(3) KINGLET_STORE(4) KINGLET_STORE(5)
 }
 

@@ -24,11 +24,27 @@ constexpr int kCols = 32;
       c##r##_0 = _mm512_add_ps(c##r##_0, _mm512_loadu_ps(row));       \
       c##r##_1 = _mm512_add_ps(c##r##_1, _mm512_loadu_ps(row + 16));  \
     }                                                                 \
+    if (e != nullptr) {                                               \
+      if (e->row_bias != nullptr) {                                   \
+        const __m512 bias = _mm512_set1_ps(e->row_bias[r]);           \
+        c##r##_0 = _mm512_add_ps(c##r##_0, bias);                     \
+        c##r##_1 = _mm512_add_ps(c##r##_1, bias);                     \
+      }                                                               \
+      if (e->col_bias != nullptr) {                                   \
+        c##r##_0 = _mm512_add_ps(c##r##_0, _mm512_loadu_ps(e->col_bias));       \
+        c##r##_1 = _mm512_add_ps(c##r##_1, _mm512_loadu_ps(e->col_bias + 16));  \
+      }                                                               \
+      if (e->clamp) {                                                 \
+        c##r##_0 = _mm512_min_ps(hi, _mm512_max_ps(lo, c##r##_0));    \
+        c##r##_1 = _mm512_min_ps(hi, _mm512_max_ps(lo, c##r##_1));    \
+      }                                                               \
+    }                                                                 \
     _mm512_storeu_ps(row, c##r##_0);                                  \
     _mm512_storeu_ps(row + 16, c##r##_1);                             \
   }
 
-void Tile12x32(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void Tile12x32(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+               const TileEpilogue* e) {
   __m512 c0_0 = _mm512_setzero_ps(), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
   __m512 c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0;
   __m512 c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0, c8_1 = c0_0;
@@ -41,6 +57,9 @@ void Tile12x32(int64_t k, const float* a, const float* b, float* c, int64_t ldc,
     a += kRows;
     b += kCols;
   }
+  // Bound first in max/min: a NaN accumulator comes out as the second operand, NaN.
+  const __m512 lo = _mm512_set1_ps(e != nullptr ? e->lo : 0.0f);
+  const __m512 hi = _mm512_set1_ps(e != nullptr ? e->hi : 0.0f);
   KINGLET_STORE(0) KINGLET_STORE(1) KINGLET_STORE(2) KINGLET_STORE(3) KINGLET_STORE(4) KINGLET_STORE(5)
   KINGLET_STORE(6) KINGLET_STORE(7) KINGLET_STORE(8) KINGLET_STORE(9) KINGLET_STORE(10) KINGLET_STORE(11)
 }

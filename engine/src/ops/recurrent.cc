@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/recurrent_math.h"
 #include "ops/op_util.h"
 
 namespace kinglet::ops {
@@ -257,7 +258,7 @@ Status EvalRecurrent(OpContext& ctx, const RecurrentParams& params) {
       }
     }
   }
-  kernels::reference::RunRecurrent(params, data, ctx.scratch);
+  kernels::reference::RunRecurrent(params, data, ctx.scratch, kernels::FastRecurrentMath());
   return Status::Ok();
 }
 

@@ -104,6 +104,7 @@ ScratchLayout Layout(const RecurrentParams& p) {
 // Everything one direction's step loop needs, resolved once.
 struct Direction {
   const RecurrentParams* params;
+  const RecurrentMath* math;
   const RecurrentActivation* act;  // f, g, h
   const float* w;
   const float* r;
@@ -146,7 +147,7 @@ void ProjectInputs(const Direction& dir, const float* x) {
   const int64_t hidden = p.hidden_size;
   const int64_t gates = RecurrentGateCount(p.cell) * hidden;
   const int64_t rows = p.seq_length * p.batch;
-  MatMulTransposedB(rows, gates, p.input_size, x, p.input_size, dir.w, p.input_size, dir.xw, gates,
+  dir.math->mat_mul_transposed_b(rows, gates, p.input_size, x, p.input_size, dir.w, p.input_size, dir.xw, gates,
                     /*accumulate=*/false);
   if (dir.wb == nullptr) return;
   const int64_t rb_folded = p.cell == RecurrentCell::kGru && p.linear_before_reset ? 2 * hidden : gates;
@@ -159,7 +160,7 @@ void ProjectInputs(const Direction& dir, const float* x) {
 // Ht = f(Xt*W^T + Ht-1*R^T + Wb + Rb); `gates` holds the sum.
 void RnnCell(const Direction& dir, float* gates, float* h) {
   const RecurrentParams& p = *dir.params;
-  ClipAndActivate(dir.act[0], p.clip, gates, p.hidden_size);
+  dir.math->clip_and_activate(dir.act[0], p.clip, gates, p.hidden_size);
   std::copy_n(gates, p.hidden_size, h);
 }
 
@@ -174,32 +175,32 @@ void LstmCell(const Direction& dir, float* gates, float* h, float* c) {
   if (dir.p != nullptr) {
     for (int64_t j = 0; j < n; ++j) i_gate[j] += dir.p[j] * c[j];
   }
-  ClipAndActivate(dir.act[0], p.clip, i_gate, n);
+  dir.math->clip_and_activate(dir.act[0], p.clip, i_gate, n);
   if (p.input_forget) {
     for (int64_t j = 0; j < n; ++j) f_gate[j] = 1.0f - i_gate[j];
   } else {
     if (dir.p != nullptr) {
       for (int64_t j = 0; j < n; ++j) f_gate[j] += dir.p[2 * n + j] * c[j];
     }
-    ClipAndActivate(dir.act[0], p.clip, f_gate, n);
+    dir.math->clip_and_activate(dir.act[0], p.clip, f_gate, n);
   }
-  ClipAndActivate(dir.act[1], p.clip, c_gate, n);
+  dir.math->clip_and_activate(dir.act[1], p.clip, c_gate, n);
   for (int64_t j = 0; j < n; ++j) c[j] = f_gate[j] * c[j] + i_gate[j] * c_gate[j];
   // The output gate's peephole sees the new cell state Ct, not Ct-1.
   if (dir.p != nullptr) {
     for (int64_t j = 0; j < n; ++j) o_gate[j] += dir.p[n + j] * c[j];
   }
-  ClipAndActivate(dir.act[0], p.clip, o_gate, n);
+  dir.math->clip_and_activate(dir.act[0], p.clip, o_gate, n);
   // h(Ct) clips its input like every activation, but the stored Ct stays unclipped.
   std::copy_n(c, n, h);
-  ClipAndActivate(dir.act[2], p.clip, h, n);
+  dir.math->clip_and_activate(dir.act[2], p.clip, h, n);
   for (int64_t j = 0; j < n; ++j) h[j] *= o_gate[j];
 }
 
 // GRU z and r gates; `gates` holds their pre-activations, overwritten by the gate values.
 void GruUpdateAndResetGates(const Direction& dir, float* gates) {
   const RecurrentParams& p = *dir.params;
-  ClipAndActivate(dir.act[0], p.clip, gates, 2 * p.hidden_size);
+  dir.math->clip_and_activate(dir.act[0], p.clip, gates, 2 * p.hidden_size);
 }
 
 // GRU candidate and new state: h = g(pre-activation), Ht = (1 - z) h + z Ht-1.
@@ -219,7 +220,7 @@ void GruFinish(const Direction& dir, const float* xw, float* gates, float* h) {
     // g(Xt*Wh^T + (r (.) Ht-1)*Rh^T + Wbh + Rbh); the product was taken after r was known.
     for (int64_t j = 0; j < n; ++j) candidate[j] += xw[2 * n + j];
   }
-  ClipAndActivate(dir.act[1], p.clip, candidate, n);
+  dir.math->clip_and_activate(dir.act[1], p.clip, candidate, n);
   for (int64_t j = 0; j < n; ++j) h[j] = (1.0f - z[j]) * candidate[j] + z[j] * h[j];
 }
 
@@ -255,7 +256,7 @@ void RunDirection(const Direction& dir, const RecurrentData& data, int64_t d) {
   for (int64_t s = 0; s < max_length; ++s) {
     // GRU without linear_before_reset needs r before the candidate's recurrent product.
     const int64_t first_product = gru_reset_first ? 2 * hidden : gates;
-    MatMulTransposedB(p.batch, first_product, hidden, dir.h_state, hidden, dir.r, hidden, dir.hr, gates,
+    dir.math->mat_mul_transposed_b(p.batch, first_product, hidden, dir.h_state, hidden, dir.r, hidden, dir.hr, gates,
                       /*accumulate=*/false);
     for (int64_t b = 0; b < p.batch; ++b) {
       const int64_t length = SequenceLength(p, data, b);
@@ -289,7 +290,7 @@ void RunDirection(const Direction& dir, const RecurrentData& data, int64_t d) {
       }
     }
     if (gru_reset_first) {
-      MatMulTransposedB(p.batch, hidden, hidden, dir.reset_h, hidden, dir.r + 2 * hidden * hidden, hidden,
+      dir.math->mat_mul_transposed_b(p.batch, hidden, hidden, dir.reset_h, hidden, dir.r + 2 * hidden * hidden, hidden,
                         dir.hr + 2 * hidden, gates, /*accumulate=*/false);
       for (int64_t b = 0; b < p.batch; ++b) {
         const int64_t length = SequenceLength(p, data, b);
@@ -335,7 +336,13 @@ size_t RecurrentScratchBytes(const RecurrentParams& params) {
   return static_cast<size_t>(Layout(params).total()) * sizeof(float);
 }
 
-void RunRecurrent(const RecurrentParams& params, const RecurrentData& data, void* scratch) {
+const RecurrentMath& ReferenceRecurrentMath() {
+  static const RecurrentMath math{MatMulTransposedB, ClipAndActivate};
+  return math;
+}
+
+void RunRecurrent(const RecurrentParams& params, const RecurrentData& data, void* scratch,
+                  const RecurrentMath& math) {
   const ScratchLayout layout = Layout(params);
   float* base = static_cast<float*>(scratch);
   const int64_t hidden = params.hidden_size;
@@ -349,6 +356,7 @@ void RunRecurrent(const RecurrentParams& params, const RecurrentData& data, void
   for (int64_t d = 0; d < params.num_directions; ++d) {
     Direction dir;
     dir.params = &params;
+    dir.math = &math;
     dir.act = params.activations[d];
     dir.w = data.w + d * gates * params.input_size;
     dir.r = data.r + d * gates * hidden;

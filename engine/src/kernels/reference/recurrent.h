@@ -79,13 +79,24 @@ struct RecurrentData {
   float* y_c = nullptr;  // LSTM
 };
 
+// The two pieces of arithmetic a fast variant replaces (the products and the gate activations);
+// the driver and the state bookkeeping stay the same. ReferenceRecurrentMath() is the functions
+// below; kernels/recurrent_math.h has the vectorised ones.
+struct RecurrentMath {
+  void (*mat_mul_transposed_b)(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                               int64_t ldb, float* c, int64_t ldc, bool accumulate);
+  void (*clip_and_activate)(const RecurrentActivation& act, float clip, float* v, int64_t n);
+};
+const RecurrentMath& ReferenceRecurrentMath();
+
 // Scratch the kernel needs, in bytes.
 size_t RecurrentScratchBytes(const RecurrentParams& params);
 
 // Runs the op. `scratch` holds RecurrentScratchBytes(params) bytes, float-aligned.
 // Steps at or past a sequence's length produce zeros in Y. Y_h and Y_c hold the state after
 // each sequence's last valid step, or zeros for a sequence of length 0 (as onnxruntime does).
-void RunRecurrent(const RecurrentParams& params, const RecurrentData& data, void* scratch);
+void RunRecurrent(const RecurrentParams& params, const RecurrentData& data, void* scratch,
+                  const RecurrentMath& math = ReferenceRecurrentMath());
 
 // c[m, n] = a[m, k] * b[n, k]^T, plus c's previous contents if `accumulate`. Row strides in
 // elements. Local on purpose: the reference must not depend on the optimized GEMM it checks.

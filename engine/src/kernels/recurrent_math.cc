@@ -1,0 +1,104 @@
+#include "kernels/recurrent_math.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace kinglet::kernels {
+namespace {
+
+// e^x for x clamped to [-87, 88] (so 2^n stays a normal float): x = n ln2 + r with a two-part
+// ln2 (Cody-Waite), e^r by Cephes' degree-5 polynomial, 2^n put straight into the exponent bits.
+inline float ExpPoly(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);  // a NaN passes both
+  // n = round(x / ln2) by the 1.5 * 2^23 trick (no branch, no libm), from a NaN-free copy since
+  // converting a NaN to int is undefined; the NaN itself still flows through r.
+  const float finite = x == x ? x : 0.0f;
+  const float n = (finite * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e_r = p * z + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return e_r * scale;
+}
+
+inline float SigmoidOne(float x) { return 1.0f / (1.0f + ExpPoly(-x)); }
+
+// Cephes tanhf: an odd polynomial below |x| = 0.625 (where 1 - 2/(e^2x + 1) would cancel), the
+// exponential form above; both computed, one selected, so the loop has no branch.
+inline float TanhOne(float x) {
+  const float a = std::fabs(x);
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  const float small = p * z * x + x;
+  const float big_abs = 1.0f - 2.0f / (ExpPoly(2.0f * a) + 1.0f);
+  const float big = x < 0.0f ? -big_abs : big_abs;
+  return a < 0.625f ? small : big;
+}
+
+// c[m, n] = a[m, k] * b[n, k]^T (+ c): each dot product in eight independent lanes.
+void MatMulTransposedBFast(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  constexpr int kLanes = 8;
+  const int64_t k_body = k / kLanes * kLanes;
+  for (int64_t i = 0; i < m; ++i) {
+    const float* a_row = a + i * lda;
+    float* c_row = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) {
+      const float* b_row = b + j * ldb;
+      float lanes[kLanes] = {};
+      for (int64_t p = 0; p < k_body; p += kLanes) {
+        for (int l = 0; l < kLanes; ++l) lanes[l] += a_row[p + l] * b_row[p + l];
+      }
+      float sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+      for (int64_t p = k_body; p < k; ++p) sum += a_row[p] * b_row[p];
+      c_row[j] = accumulate ? c_row[j] + sum : sum;
+    }
+  }
+}
+
+void ClipAndActivateFast(const reference::RecurrentActivation& act, float clip, float* v, int64_t n) {
+  using Kind = reference::RecurrentActivationKind;
+  if (act.kind != Kind::kSigmoid && act.kind != Kind::kTanh) {
+    reference::ClipAndActivate(act, clip, v, n);
+    return;
+  }
+  // Same clamp as the reference (std::min/max keep a NaN).
+  for (int64_t i = 0; i < n; ++i) v[i] = std::min(std::max(v[i], -clip), clip);
+  if (act.kind == Kind::kSigmoid) {
+    SigmoidFast(v, v, n);
+  } else {
+    TanhFast(v, v, n);
+  }
+}
+
+}  // namespace
+
+void SigmoidFast(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = SigmoidOne(x[i]);
+}
+
+void TanhFast(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = TanhOne(x[i]);
+}
+
+const reference::RecurrentMath& FastRecurrentMath() {
+  static const reference::RecurrentMath math{MatMulTransposedBFast, ClipAndActivateFast};
+  return math;
+}
+
+}  // namespace kinglet::kernels

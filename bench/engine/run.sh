@@ -7,7 +7,8 @@
 #
 #   bash bench/engine/run.sh
 #
-# Installs what it needs (deploy/install-deps.sh --bench --fixtures, npm package into
+# int8 columns: the LeNets compressed with `kinglet compress --int8` (their fully connected layers
+# run on the int8 GEMM). Installs what it needs (deploy/install-deps.sh --bench --fixtures, npm package into
 # build/bench-engine/), builds, exports MobileNetV2/ResNet-18 with random weights (not
 # committed), converts every ONNX model with `kinglet convert --optimize`. Idempotent.
 set -euo pipefail
@@ -35,6 +36,12 @@ done
 models=(squeezenet1_1 mobilenet_v2 resnet18 lenet300 lenet5 firenet lstm_classifier gru_classifier)
 for name in "${models[@]}"; do
   build/server/kinglet convert "$work/$name.onnx" -o "$work/$name.kgl" --optimize > /dev/null
+done
+# int8 artifacts (weights int8 per output channel) for the Fashion-MNIST models; their
+# agreement with float32 over the 10,000 test images is checked by tests/models (Int8Agreement).
+for name in lenet300 lenet5; do
+  build/server/kinglet compress "$work/$name.onnx" -o "$work/$name.int8.kgl" --int8 --quiet \
+    --eval tests/fixtures/fashion_sample.npy tests/fixtures/fashion_sample_labels.npy > /dev/null
 done
 
 echo "== latency: engine vs ONNX Runtime $(node -p "require('onnxruntime-node/package.json').version") (best median of 3 alternating rounds)"

@@ -14,14 +14,18 @@ namespace kinglet::cli {
 namespace {
 constexpr char kHelp[] =
     "usage: kinglet compress MODEL.onnx -o MODEL.kgl --eval X.npy [Y.npy] [--calib C.npy]\n"
-    "                       [--max-drop PP] [--profile low|mid|high]\n"
+    "                       [--max-drop PP] [--profile low|mid|high] [--int8]\n"
     "\n"
     "Compresses an ONNX model (BN folding and fusion, pruning with layer-wise reconstruction,\n"
     "k-means weight sharing, Huffman coding) as far as the accuracy budget allows. The engine\n"
     "measures top-1 accuracy on X (float32 [N, ...]) against labels Y (int [N]); without Y,\n"
     "agreement with the uncompressed model's predictions. --calib gives calibration inputs\n"
     "(default: X). The drop never exceeds --max-drop (percentage points, default 0.5) on X;\n"
-    "if nothing compressed fits, the best artifact found is written and the report says so.\n";
+    "if nothing compressed fits, the best artifact found is written and the report says so.\n"
+    "\n"
+    "  --int8   instead: the transforms, then every Conv/Gemm/MatMul weight quantized to int8 per\n"
+    "           output channel and nothing else — the artifact whose fully connected layers the\n"
+    "           engine runs with its int8 kernels. The report gives its accuracy; no budget.\n";
 
 // Writes the final report table.
 void PrintReport(const compression::CompressReport& r) {
@@ -70,7 +74,7 @@ int CompressCommand(const std::vector<std::string>& argv_in) {
       rest.push_back(argv[i]);
     }
   }
-  auto args = Args::Parse(rest, {"--output", "--calib", "--max-drop", "--profile"}, {"--help", "--quiet"});
+  auto args = Args::Parse(rest, {"--output", "--calib", "--max-drop", "--profile"}, {"--help", "--quiet", "--int8"});
   if (!args.ok()) return UsageError("compress", args.status().message());
   if (args->Has("--help")) {
     std::cout << kHelp;
@@ -112,6 +116,15 @@ int CompressCommand(const std::vector<std::string>& argv_in) {
     auto c = ReadNpy(args->Get("--calib"));
     if (!c.ok()) return Fail("compress", c.status());
     calib = *c;
+  }
+  if (args->Has("--int8")) {
+    auto int8 = compression::QuantizeInt8Only(args->positional()[0], *x, y);
+    if (!int8.ok()) return Fail("compress", int8.status());
+    Status written = compression::WriteFileAtomically(args->Get("--output"), int8->kgl);
+    if (!written.ok()) return Fail("compress", written);
+    PrintReport(int8->report);
+    std::cout << "wrote " << args->Get("--output") << "\n";
+    return kExitOk;
   }
   auto result = compression::Compress(args->positional()[0], *x, y, calib, options);
   if (!result.ok()) return Fail("compress", result.status());

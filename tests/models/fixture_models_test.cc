@@ -3,6 +3,7 @@
 // accuracy on the whole Fashion-MNIST test set read from Debian's dataset-fashion-mnist.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <regex>
@@ -10,9 +11,11 @@
 #include <string>
 
 #include "common/fashion_mnist.h"
+#include "kinglet/compression/compress.h"
 #include "kinglet/compression/evaluate.h"
 #include "kinglet/compression/kgl_writer.h"
 #include "kinglet/compression/onnx_importer.h"
+#include "ir/graph.h"
 #include "kinglet/model.h"
 #include "kinglet/npy.h"
 #include "kinglet/session.h"
@@ -119,6 +122,80 @@ TEST_P(FashionMnistAccuracy, EqualsPyTorchToOneHundredthOfAPoint) {
 
 INSTANTIATE_TEST_SUITE_P(FashionMnist, FashionMnistAccuracy,
                          ::testing::Values("lenet300", "lenet5", "firenet"));
+
+// Top-1 class of every row, in batches of 500.
+std::vector<int64_t> Predictions(const std::shared_ptr<const Model>& model, const Tensor& images) {
+  auto session = Session::Create(model);
+  EXPECT_TRUE(session.ok());
+  const int64_t rows = images.shape()[0], row_size = images.element_count() / rows, batch = 500;
+  std::vector<int64_t> top1;
+  std::vector<NamedTensor> outputs;
+  for (int64_t r0 = 0; r0 < rows; r0 += batch) {
+    Shape shape = images.shape();
+    shape[0] = std::min(batch, rows - r0);
+    Tensor x(DataType::kFloat32, shape);
+    std::copy_n(images.data<float>() + r0 * row_size, x.element_count(), x.data<float>());
+    Status s = (*session)->Run({{model->inputs()[0].name, x}}, &outputs);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    if (!s.ok()) return top1;
+    const Tensor& y = outputs[0].tensor;
+    const int64_t classes = y.element_count() / shape[0];
+    for (int64_t i = 0; i < shape[0]; ++i) {
+      const float* row = y.data<float>() + i * classes;
+      top1.push_back(std::max_element(row, row + classes) - row);
+    }
+  }
+  return top1;
+}
+
+// The int8 artifact (weights int8 per output channel) runs its fully connected layers on the
+// int8 GEMM with activations quantized per row at run time; its predictions on the 10,000 test
+// images must agree with the float32 model's on at least 99% (issue 6's bar).
+class Int8Agreement : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Int8Agreement, AtLeast99PercentOnFashionMnist) {
+  if (!testing::FashionMnistAvailable()) {
+    GTEST_SKIP() << "Fashion-MNIST is missing: install Debian's dataset-fashion-mnist (deploy/install-deps.sh)";
+  }
+  const std::string name = GetParam();
+  Tensor images, labels;
+  std::string error;
+  ASSERT_TRUE(testing::LoadFashionMnist("t10k", 10000, &images, &labels, &error)) << error;
+  auto int8 = compression::QuantizeInt8Only(kFixtures + "/" + name + ".onnx", images, labels);
+  ASSERT_TRUE(int8.ok()) << int8.status().ToString();
+  auto int8_model = Model::LoadBuffer(int8->kgl.data(), int8->kgl.size());
+  ASSERT_TRUE(int8_model.ok()) << int8_model.status().ToString();
+  const std::vector<int64_t> float_top1 = Predictions(LoadFixture(name), images);
+  const std::vector<int64_t> int8_top1 = Predictions(*int8_model, images);
+  // The same int8-decoded weights without the int8 marks run in float: if the int8 kernel ran,
+  // the logits differ (activations are quantized too), so the agreement is the kernel's.
+  ir::Graph unmarked = (*int8_model)->graph();
+  unmarked.constant_storage.clear();
+  auto float_of_int8 = Model::FromGraph(std::move(unmarked));
+  ASSERT_TRUE(float_of_int8.ok()) << float_of_int8.status().ToString();
+  Tensor first(DataType::kFloat32, {1, 1, 28, 28});
+  std::copy_n(images.data<float>(), first.element_count(), first.data<float>());
+  std::vector<NamedTensor> with_int8, without;
+  auto s1 = Session::Create(*int8_model);
+  auto s2 = Session::Create(*float_of_int8);
+  ASSERT_TRUE(s1.ok() && s2.ok());
+  ASSERT_TRUE((*s1)->Run({{(*int8_model)->inputs()[0].name, first}}, &with_int8).ok());
+  ASSERT_TRUE((*s2)->Run({{(*int8_model)->inputs()[0].name, first}}, &without).ok());
+  int differ = 0;
+  for (int64_t i = 0; i < with_int8[0].tensor.element_count(); ++i) {
+    differ += with_int8[0].tensor.data<float>()[i] != without[0].tensor.data<float>()[i];
+  }
+  EXPECT_GT(differ, 0) << "the int8 artifact did not take the int8 kernel";
+  ASSERT_EQ(float_top1.size(), int8_top1.size());
+  int64_t same = 0;
+  for (size_t i = 0; i < float_top1.size(); ++i) same += float_top1[i] == int8_top1[i];
+  const double agreement = static_cast<double>(same) / static_cast<double>(float_top1.size());
+  std::printf("%s int8: top-1 agreement with float32 %.2f%% (%lld / %zu)\n", name.c_str(), 100 * agreement,
+              static_cast<long long>(same), float_top1.size());
+  EXPECT_GE(agreement, 0.99);
+}
+
+INSTANTIATE_TEST_SUITE_P(FashionMnist, Int8Agreement, ::testing::Values("lenet300", "lenet5"));
 
 }  // namespace
 }  // namespace kinglet

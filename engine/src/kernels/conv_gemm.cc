@@ -48,7 +48,9 @@ void GatherRow(const float* x_row, int64_t in_w, int64_t iw0, int64_t stride, in
   lo = std::min(lo, count);
   hi = std::max(hi, lo);
   std::fill(dst, dst + lo, 0.0f);
-  if (stride == 1) {
+  if (hi == lo) {
+    // Nothing inside: form no pointer into (or before) the row.
+  } else if (stride == 1) {
     std::copy(x_row + iw0 + lo, x_row + iw0 + hi, dst + lo);
   } else {
     for (int64_t j = lo; j < hi; ++j) dst[j] = x_row[iw0 + j * stride];

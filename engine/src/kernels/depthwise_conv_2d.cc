@@ -90,6 +90,7 @@ void GeneralPlane(const reference::ConvParams& p, const float* x, const float* w
         const int64_t offset = kw * p.dilations[1] - p.pads_begin[1];
         int64_t lo, hi;
         ValidColumns(offset, sw, in_w, out_w, &lo, &hi);
+        if (hi == lo) continue;  // this tap lands outside the row for every output
         if (sw == 1) {
           const float* src = x_row + lo + offset;  // lo + offset >= 0: never points before the row
           float* dst = y_row + lo;

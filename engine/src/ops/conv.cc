@@ -88,7 +88,7 @@ class ConvOp : public Op {
     if (kernels::WinogradConv3x3Applies(params_) && w->is_constant && in_channels >= kWinogradMinChannels &&
         out_channels >= kWinogradMinChannels) {
       strategy_ = Strategy::kWinograd;
-      if (winograd_ == nullptr || winograd_from_ != w->data) {
+      if (winograd_ == nullptr || !w->is_initializer || winograd_from_ != w->data) {
         winograd_ = std::make_unique<kernels::WinogradWeights>(
             kernels::TransformWinogradWeights(gemm_, params_, w->as<const float>()));
         winograd_from_ = w->data;
@@ -99,7 +99,7 @@ class ConvOp : public Op {
     // Constant weights are packed for the GEMM once; a re-plan (new input shape) keeps them.
     if (!w->is_constant) {
       packed_.reset();
-    } else if (packed_ == nullptr || packed_from_ != w->data) {
+    } else if (packed_ == nullptr || !w->is_initializer || packed_from_ != w->data) {
       packed_ = std::make_unique<kernels::ConvGemmWeights>(
           kernels::PackConvGemmWeights(gemm_, params_, w->as<const float>()));
       packed_from_ = w->data;

@@ -1,6 +1,7 @@
 // Gemm on float32: Y = alpha * op(A) * op(B) + beta * C, with C unidirectionally broadcast to
 // [M, N]. C is required before opset 11 and optional from 11.
 #include "kernels/reference/gemm.h"
+#include "kernels/qgemm.h"
 #include "kernels/sgemm.h"
 
 #include <memory>
@@ -52,10 +53,26 @@ class GemmOp : public Op {
       KINGLET_RETURN_IF_ERROR(PlanBias(c->shape, p));
     }
     params_ = p;
+    // Weights the artifact stored as int8 run through the int8 GEMM (A quantized per row at run
+    // time); the plain product with a row-vector bias or none is all it supports.
+    const bool plain = !p.trans_a && p.alpha == 1.0f &&
+                       (c == nullptr || p.beta == 0.0f || (p.beta == 1.0f && p.ldc == 0 && p.c_col_stride == 1));
+    int8_ = b->is_constant && b->stored_as_int8 && plain && p.k <= kernels::kQGemmMaxK;
+    if (int8_) {
+      if (quantized_b_ == nullptr || !b->is_initializer || quantized_from_ != b->data) {
+        quantized_b_ = std::make_unique<kernels::QuantizedMatrix>(
+            kernels::QuantizeSgemmB(p.k, p.n, BView(b->as<const float>())));
+        quantized_from_ = b->data;
+      }
+      ctx.scratch_bytes = kernels::QGemmScratchBytes(p.m, p.k);
+      ctx.output(0)->dtype = DataType::kFloat32;
+      ctx.output(0)->shape = {p.m, p.n};
+      return Status::Ok();
+    }
     // A constant B (the layer's weights) is packed for the GEMM once.
     if (!b->is_constant) {
       packed_b_.reset();
-    } else if (packed_b_ == nullptr || packed_from_ != b->data) {
+    } else if (packed_b_ == nullptr || !b->is_initializer || packed_from_ != b->data) {
       packed_b_ = std::make_unique<kernels::PackedMatrix>(kernels::PackSgemmB(gemm_, p.k, p.n, BView(b->as<const float>())));
       packed_from_ = b->data;
     }
@@ -68,6 +85,19 @@ class GemmOp : public Op {
   Status Eval(OpContext& ctx) override {
     const TensorRef* c = ctx.input(2);
     const ref::GemmParams& p = params_;
+    if (int8_) {
+      kernels::QGemmProblem q;
+      q.m = p.m;
+      q.a = ctx.input(0)->as<const float>();
+      q.lda = p.lda;
+      q.b = quantized_b_.get();
+      q.c = ctx.output(0)->as<float>();
+      q.ldc = p.n;
+      q.col_bias = c != nullptr && p.beta != 0.0f ? c->as<const float>() : nullptr;
+      q.activation = activation_;
+      kernels::QGemmRun(qgemm_, q, ctx.pool, ctx.scratch);
+      return Status::Ok();
+    }
     float* y = ctx.output(0)->as<float>();
     const kernels::SgemmProblem problem = Problem(ctx);
     // A general C: beta * C first (broadcast through its strides), then the product adds onto
@@ -135,7 +165,13 @@ class GemmOp : public Op {
   ref::GemmParams params_;
   ref::FusedActivationParams activation_;
   std::unique_ptr<kernels::PackedMatrix> packed_b_;
+  const kernels::QGemmKernel& qgemm_ = kernels::BestQGemmKernel();
+  bool int8_ = false;
+  std::unique_ptr<kernels::QuantizedMatrix> quantized_b_;
+  // Packed / quantized weights are kept across re-plans only for initializers (same address,
+  // same values for the session's life); these record which one.
   const void* packed_from_ = nullptr;
+  const void* quantized_from_ = nullptr;
 };
 
 }  // namespace

@@ -69,7 +69,7 @@ class MatMulOp : public Op {
     // A constant B shared by every batch (the layer's weights) is packed for the GEMM once.
     if (!b->is_constant || b_offsets_.size() != 1) {
       packed_b_.reset();
-    } else if (packed_b_ == nullptr || packed_from_ != b->data) {
+    } else if (packed_b_ == nullptr || !b->is_initializer || packed_from_ != b->data) {
       packed_b_ = std::make_unique<kernels::PackedMatrix>(
           kernels::PackSgemmB(gemm_, k, n, kernels::MatrixView{b->as<const float>(), n, 1}));
       packed_from_ = b->data;

@@ -27,6 +27,12 @@ struct TensorRef {
   Shape shape;
   void* data = nullptr;
   bool is_constant = false;  // initializer or a graph input fixed at planning time
+  // An initializer: the same values at the same address for the session's life, so an op may
+  // keep what it derives from them (packed weights) across re-plans. A small graph input is
+  // constant for one plan only.
+  bool is_initializer = false;
+  // A constant the artifact stored as int8 (per channel): ops with an int8 kernel run it in int8.
+  bool stored_as_int8 = false;
 
   int64_t element_count() const { return ElementCount(shape); }
   size_t byte_size() const { return static_cast<size_t>(element_count()) * DataTypeSize(dtype); }

@@ -48,6 +48,10 @@ class Session::Impl {
       ref.shape = tensor.shape();
       ref.data = const_cast<void*>(tensor.raw_data());
       ref.is_constant = true;
+      ref.is_initializer = true;
+      auto storage = graph_.constant_storage.find(index);
+      ref.stored_as_int8 =
+          storage != graph_.constant_storage.end() && storage->second.name.find("int8") != std::string::npos;
     }
     contexts_.resize(nodes_.size());
     for (size_t i = 0; i < nodes_.size(); ++i) {

@@ -126,8 +126,23 @@ TEST(SgemmTest, PackedOperandsEpilogueAndThreadsMatchTheReference) {
       }
       const bool pack_a = coin(rng), pack_b = coin(rng), accumulate = coin(rng);
       const float alpha = coin(rng) ? 1.0f : 0.5f;
+      // None, ReLU and Clip run in the tile's registers; Sigmoid after the tile.
       reference::FusedActivationParams activation;
-      if (coin(rng)) activation.kind = reference::FusedActivationKind::kRelu;
+      switch (trial % 4) {
+        case 1:
+          activation.kind = reference::FusedActivationKind::kRelu;
+          break;
+        case 2:
+          activation.kind = reference::FusedActivationKind::kClip;
+          activation.min = -0.3f;
+          activation.max = 0.4f;
+          break;
+        case 3:
+          activation.kind = reference::FusedActivationKind::kSigmoid;
+          break;
+        default:
+          break;
+      }
 
       reference::GemmParams p;
       p.m = m;

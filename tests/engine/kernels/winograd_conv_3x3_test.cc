@@ -50,7 +50,7 @@ TEST(WinogradConv3x3Test, RandomGeometriesMatchTheReference) {
       reference::Conv(p, x.data(), w.data(), with_bias ? bias.data() : nullptr, expected.data(), ref_scratch.data());
       reference::ApplyFusedActivation(activation, expected.data(), static_cast<int64_t>(y_count));
 
-      runtime::ThreadPool* threads = trial % 2 == 1 ? &pool : nullptr;
+      runtime::ThreadPool* threads = trial / 2 % 2 == 1 ? &pool : nullptr;
       const WinogradWeights weights = TransformWinogradWeights(*kernel, p, w.data());
       std::vector<unsigned char> scratch(WinogradConv3x3ScratchBytes(*kernel, p, threads ? threads->size() : 1) + 64);
       void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;

@@ -64,6 +64,38 @@ TEST(Session, ReplansWhenTheBatchChanges) {
   EXPECT_FLOAT_EQ(outputs[0].tensor.data<float>()[11], 1.5f);
 }
 
+// y = x * w with both as graph inputs; w is small enough (<= 64 elements) to be an operand,
+// constant for one plan only: new values or a new shape in the same buffer must be used, never a
+// copy packed for an earlier plan.
+TEST(Session, SmallWeightInputsAreRepackedWhenTheyChange) {
+  ir::Graph g;
+  const int32_t x = g.AddValue({"x", DataType::kFloat32, {2, -1}, true});
+  const int32_t w = g.AddValue({"w", DataType::kFloat32, {-1, -1}, true});
+  const int32_t y = g.AddValue({"y", DataType::kFloat32, {2, -1}, true});
+  g.inputs = {x, w};
+  g.outputs = {y};
+  ir::Node matmul{"mm", "MatMul", {x, w}, {y}, {}};
+  g.nodes = {matmul};
+  auto model = Model::FromGraph(std::move(g));
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto session = Session::Create(*model, SessionOptions{2});
+  ASSERT_TRUE(session.ok());
+  std::vector<NamedTensor> outputs;
+  Tensor xs = Tensor::FromFloats({2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  Tensor ws = Tensor::FromFloats({4, 4}, std::vector<float>(16, 1.0f));
+  ASSERT_TRUE((*session)->Run({{"x", xs}, {"w", ws}}, &outputs).ok());
+  EXPECT_FLOAT_EQ(outputs[0].tensor.data<float>()[0], 10.0f);
+  // Same buffer, new values.
+  for (int i = 0; i < 16; ++i) ws.data<float>()[i] = 2.0f;
+  ASSERT_TRUE((*session)->Run({{"x", xs}, {"w", ws}}, &outputs).ok());
+  EXPECT_FLOAT_EQ(outputs[0].tensor.data<float>()[0], 20.0f);
+  // New shape: [4, 16] (64 elements).
+  Tensor wide = Tensor::FromFloats({4, 16}, std::vector<float>(64, 0.5f));
+  ASSERT_TRUE((*session)->Run({{"x", xs}, {"w", wide}}, &outputs).ok());
+  ASSERT_EQ(outputs[0].tensor.shape(), (Shape{2, 16}));
+  for (int j = 0; j < 16; ++j) EXPECT_FLOAT_EQ(outputs[0].tensor.data<float>()[16 + j], 13.0f) << j;
+}
+
 TEST(Session, RefusesBadInputsWithClearMessages) {
   auto session = Session::Create(AddReluModel());
   ASSERT_TRUE(session.ok());

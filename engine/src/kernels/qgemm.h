@@ -1,0 +1,71 @@
+// Int8 GEMM for layers whose weights an artifact stores as int8 (dynamic quantization, as ONNX
+// Runtime's MatMulInteger path): at load the weights B [K x N] are quantized symmetrically per
+// output column (scale_b[n] = max|B[:, n]| / 127) and packed; at run time each row of A is
+// quantized symmetrically (scale_a[i] = max|A[i, :]| / 127), the products are summed exactly in
+// int32, and C = scale_a[i] * scale_b[n] * sum + bias[n], then the activation. Weights take a
+// quarter of float32's memory traffic, which is what bounds batch-1 fully connected layers.
+//
+// The tile kernel is chosen by CPU: AVX2 widens 16 int8 weights to int16 and uses vpmaddwd
+// (16 multiply-adds per instruction, exact); the portable kernel is the specification and the
+// fallback (compilers vectorise its widening multiply-add, on ARMv8.0 too).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/reference/fused_activation.h"
+#include "kernels/sgemm.h"
+
+namespace kinglet::runtime {
+class ThreadPool;
+}
+
+namespace kinglet::kernels {
+
+// B packed for the int8 tile: blocks of kQGemmCols columns, inside each K/2 pairs of rows laid
+// out [pair][column][2] (K padded to even, columns past N zero).
+constexpr int kQGemmCols = 8;
+// Longest K whose int32 sums cannot overflow: 2^17 * 127 * 127 < 2^31.
+constexpr int64_t kQGemmMaxK = int64_t{1} << 17;
+
+struct QuantizedMatrix {
+  std::vector<int8_t> packed;
+  std::vector<float> scales;  // per column of B; NaN for a column holding a NaN or an infinity
+  int64_t k = 0;
+  int64_t n = 0;
+};
+
+QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b);
+
+// acc[r][j] (int32, kQGemmCols per row) = sum over pairs of qa[r] pair * block pair, for
+// `rows` rows of A (each `pairs` int16 pairs, row stride `a_stride` int16s).
+using QGemmTileFn = void (*)(int64_t pairs, const int16_t* qa, int64_t a_stride, int rows, const int8_t* block,
+                             int32_t* acc);
+
+struct QGemmKernel {
+  const char* name;
+  QGemmTileFn tile;
+};
+
+const QGemmKernel& PortableQGemmKernel();
+const QGemmKernel& BestQGemmKernel();
+std::vector<const QGemmKernel*> AvailableQGemmKernels();
+
+struct QGemmProblem {
+  int64_t m = 0;
+  const float* a = nullptr;  // [m x k], row stride lda
+  int64_t lda = 0;
+  const QuantizedMatrix* b = nullptr;
+  float* c = nullptr;  // [m x n], row stride ldc
+  int64_t ldc = 0;
+  const float* col_bias = nullptr;  // [n] or null
+  reference::FusedActivationParams activation;
+};
+
+// Scratch for the quantized rows of A (the whole of A, shared by the threads).
+size_t QGemmScratchBytes(int64_t m, int64_t k);
+
+void QGemmRun(const QGemmKernel& kernel, const QGemmProblem& problem, runtime::ThreadPool* pool, void* scratch);
+
+}  // namespace kinglet::kernels

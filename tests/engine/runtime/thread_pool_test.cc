@@ -1,0 +1,67 @@
+// The intra-op thread pool: every task runs exactly once, a slot is never used by two threads at
+// the same time, workers that fell asleep wake for the next job, and edge counts run inline.
+#include "runtime/thread_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace kinglet::runtime {
+namespace {
+
+TEST(ThreadPoolTest, EveryTaskRunsOnceWithSlotsInRangeAndNeverShared) {
+  for (int threads : {1, 2, 3, 5}) {
+    ThreadPool pool(threads);
+    EXPECT_EQ(pool.size(), threads);
+    for (int64_t tasks : {0, 1, 2, 7, 1000}) {
+      std::vector<std::atomic<int>> runs(static_cast<size_t>(tasks));
+      std::vector<std::atomic<int>> busy(static_cast<size_t>(threads));
+      std::atomic<bool> bad_slot{false}, shared_slot{false};
+      pool.ParallelFor(tasks, [&](int64_t task, int slot) {
+        if (slot < 0 || slot >= threads) {
+          bad_slot = true;
+          return;
+        }
+        if (busy[slot].fetch_add(1) != 0) shared_slot = true;
+        runs[task].fetch_add(1);
+        busy[slot].fetch_sub(1);
+      });
+      EXPECT_FALSE(bad_slot) << threads << " threads, " << tasks << " tasks";
+      EXPECT_FALSE(shared_slot) << threads << " threads, " << tasks << " tasks";
+      for (int64_t t = 0; t < tasks; ++t) EXPECT_EQ(runs[t].load(), 1) << "task " << t;
+    }
+  }
+}
+
+TEST(ThreadPoolTest, SleepingWorkersWakeForTheNextJob) {
+  ThreadPool pool(3);
+  for (int round = 0; round < 3; ++round) {
+    // Long enough for every worker to give up spinning and sleep.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::atomic<int> sum{0};
+    std::vector<std::atomic<int>> by_slot(3);
+    pool.ParallelFor(300, [&](int64_t task, int slot) {
+      sum += static_cast<int>(task);
+      by_slot[slot]++;
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    });
+    EXPECT_EQ(sum.load(), 299 * 300 / 2);
+    EXPECT_EQ(by_slot[0] + by_slot[1] + by_slot[2], 300);
+  }
+}
+
+TEST(ThreadPoolTest, DestroyedWhileIdleOrRightAfterAJob) {
+  { ThreadPool idle(4); }
+  {
+    ThreadPool busy(4);
+    std::atomic<int> count{0};
+    busy.ParallelFor(64, [&](int64_t, int) { count++; });
+    EXPECT_EQ(count.load(), 64);
+  }
+}
+
+}  // namespace
+}  // namespace kinglet::runtime

@@ -133,12 +133,7 @@ void DepthwiseConv2d(const reference::ConvParams& p, const float* x, const float
       GeneralPlane(p, x_c, w + m * taps, b, activation, y + t * out_plane);
     }
   };
-  const int64_t tasks = p.batch * p.out_channels;
-  if (pool != nullptr) {
-    pool->ParallelFor(tasks, task);
-  } else {
-    for (int64_t t = 0; t < tasks; ++t) task(t, 0);
-  }
+  runtime::ParallelFor(pool, p.batch * p.out_channels, task);
 }
 
 }  // namespace kinglet::kernels

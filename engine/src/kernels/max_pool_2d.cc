@@ -81,11 +81,7 @@ void MaxPool2d(const reference::PoolParams& p, const float* x, float* y, runtime
     float* row_max = reinterpret_cast<float*>(static_cast<char*>(scratch) + RowBytes(p) * slot);
     PoolPlane(p, x + plane * in_plane, y + plane * out_plane, row_max);
   };
-  if (pool != nullptr) {
-    pool->ParallelFor(p.planes, task);
-  } else {
-    for (int64_t plane = 0; plane < p.planes; ++plane) task(plane, 0);
-  }
+  runtime::ParallelFor(pool, p.planes, task);
 }
 
 }  // namespace kinglet::kernels

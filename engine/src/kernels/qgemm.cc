@@ -162,11 +162,7 @@ void QGemmRun(const QGemmKernel& kernel, const QGemmProblem& pr, runtime::Thread
       }
     }
   };
-  if (pool != nullptr) {
-    pool->ParallelFor(blocks, task);
-  } else {
-    for (int64_t b = 0; b < blocks; ++b) task(b, 0);
-  }
+  runtime::ParallelFor(pool, blocks, task);
 }
 
 }  // namespace kinglet::kernels

@@ -331,11 +331,7 @@ void SgemmRun(const SgemmKernel& kernel, const SgemmProblem& pr, runtime::Thread
             std::min(pr.n, j_begin + part.col_chunk), reinterpret_cast<float*>(mine),
             reinterpret_cast<float*>(mine + a_bytes));
   };
-  if (pool != nullptr) {
-    pool->ParallelFor(part.tasks(), task);
-  } else {
-    for (int64_t t = 0; t < part.tasks(); ++t) task(t, 0);
-  }
+  runtime::ParallelFor(pool, part.tasks(), task);
 }
 
 size_t SgemmScratchBytes(const SgemmKernel& kernel, int64_t m, int64_t n, int64_t k) {

@@ -57,15 +57,6 @@ void WeightTransform(const float g[9], float u[16]) {
   }
 }
 
-template <typename Fn>
-void ForEach(runtime::ThreadPool* pool, int64_t tasks, Fn&& fn) {
-  if (pool != nullptr) {
-    pool->ParallelFor(tasks, fn);
-  } else {
-    for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
-  }
-}
-
 }  // namespace
 
 bool WinogradConv3x3Applies(const reference::ConvParams& p) {
@@ -124,7 +115,7 @@ void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p, 
     // Input transform, one channel per task: copy the channel into its zero border, then 4x4
     // tiles every 2 pixels. The loop runs along a tile row, so each of the 16 outputs is a
     // contiguous stream and the compiler vectorises across tiles.
-    ForEach(pool, c_count, [&](int64_t c, int slot) {
+    runtime::ParallelFor(pool, c_count, [&](int64_t c, int slot) {
       float* padded = thread_buffer(slot);
       std::fill_n(padded, padded_rows * padded_cols, 0.0f);
       const float* plane = x_n + c * in_h * in_w;
@@ -159,7 +150,7 @@ void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p, 
       }
     });
     // The 16 GEMMs, one per task: products[xi] (M x tiles) = U[xi] (M x C) * v[xi] (C x tiles).
-    ForEach(pool, kPoints, [&](int64_t xi, int slot) {
+    runtime::ParallelFor(pool, kPoints, [&](int64_t xi, int slot) {
       SgemmProblem pr = PointProblem(p, &weights.transformed[xi]);
       pr.b = MatrixView{v + xi * c_count * tiles, tiles, 1};
       pr.c = products + xi * m_count * tiles;
@@ -169,7 +160,7 @@ void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p, 
     // Output transform, one output channel per task: Y = A^T m A along a tile row (contiguous
     // reads of the 16 GEMM results), into two row buffers, then bias and activation on the way
     // to Y.
-    ForEach(pool, m_count, [&](int64_t m, int slot) {
+    runtime::ParallelFor(pool, m_count, [&](int64_t m, int slot) {
       float* plane = y_n + m * out_h * out_w;
       const float b = bias != nullptr ? bias[m] : 0.0f;
       float* row0 = thread_buffer(slot);

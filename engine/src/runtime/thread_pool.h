@@ -64,4 +64,15 @@ class ThreadPool {
   std::atomic<bool> stopping_{false};
 };
 
+// pool->ParallelFor(tasks, fn), or every task on the calling thread (slot 0) when `pool` is
+// null — kernels take an optional pool so they can also run without a session.
+template <typename Fn>
+void ParallelFor(ThreadPool* pool, int64_t tasks, Fn&& fn) {
+  if (pool != nullptr) {
+    pool->ParallelFor(tasks, fn);
+  } else {
+    for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
+  }
+}
+
 }  // namespace kinglet::runtime

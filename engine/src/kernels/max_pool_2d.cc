@@ -26,6 +26,40 @@ size_t RowBytes(const reference::PoolParams& p) {
   return (static_cast<size_t>(p.in_spatial[1]) * sizeof(float) + 63) / 64 * 64;
 }
 
+// The output columns whose whole window lies inside the row: [begin, end). They need no tap
+// range, which costs two divisions per output.
+struct ColumnSpan {
+  int64_t begin;
+  int64_t end;
+};
+
+ColumnSpan InteriorColumns(const reference::PoolParams& p) {
+  const int64_t stride = p.strides[1], pad = p.pads_begin[1];
+  const int64_t reach = (p.kernel[1] - 1) * p.dilations[1];  // last tap's offset from the first
+  const int64_t out_w = p.out_spatial[1];
+  const int64_t begin = std::min(out_w, (pad + stride - 1) / stride);
+  const int64_t last_start = p.in_spatial[1] - 1 - reach;  // the largest in-row window start
+  const int64_t end = last_start + pad < 0 ? 0 : std::min(out_w, (last_start + pad) / stride + 1);
+  return {begin, std::max(begin, end)};
+}
+
+// One output of an interior column: kKernel taps (0: p.kernel[1], known only at run time), so
+// the common 2- and 3-wide windows compile to straight-line max instructions.
+template <int kKernel>
+void PoolInterior(const reference::PoolParams& p, ColumnSpan span, const float* row_max, const float* first_row,
+                  float* y_row) {
+  const int64_t kernel = kKernel != 0 ? kKernel : p.kernel[1];
+  const int64_t stride = p.strides[1], dw = p.dilations[1];
+  for (int64_t ow = span.begin; ow < span.end; ++ow) {
+    const int64_t w0 = ow * stride - p.pads_begin[1];
+    const float* taps = row_max + w0;
+    float best = taps[0];
+    for (int64_t kw = 1; kw < kernel; ++kw) best = taps[kw * dw] > best ? taps[kw * dw] : best;
+    const float first_tap = first_row[w0];
+    y_row[ow] = std::isnan(first_tap) ? first_tap : best;
+  }
+}
+
 // As the reference: a NaN in the window's first in-input tap (row-major) is the result; any
 // other NaN never wins, because taps win only when strictly greater (`v > m ? v : m`, exactly
 // x86 maxps, so it vectorises). Both passes therefore start from -inf and ignore NaNs, and the
@@ -34,6 +68,7 @@ void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* 
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
   const int64_t dh = p.dilations[0], dw = p.dilations[1];
+  const ColumnSpan interior = InteriorColumns(p);
   for (int64_t oh = 0; oh < out_h; ++oh) {
     const int64_t h0 = oh * p.strides[0] - p.pads_begin[0];
     const TapRange rows = TapsInside(h0, p.kernel[0], dh, in_h);
@@ -49,6 +84,8 @@ void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* 
       for (int64_t w = 0; w < in_w; ++w) row_max[w] = row[w] > row_max[w] ? row[w] : row_max[w];
     }
     for (int64_t ow = 0; ow < out_w; ++ow) {
+      if (ow == interior.begin) ow = interior.end;  // the interior runs below
+      if (ow >= out_w) break;
       const int64_t w0 = ow * p.strides[1] - p.pads_begin[1];
       const TapRange cols = TapsInside(w0, p.kernel[1], dw, in_w);
       if (cols.lo == cols.hi) {
@@ -62,6 +99,17 @@ void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* 
       }
       const float first_tap = first_row[w0 + cols.lo * dw];
       y_row[ow] = std::isnan(first_tap) ? first_tap : best;
+    }
+    switch (p.kernel[1]) {
+      case 2:
+        PoolInterior<2>(p, interior, row_max, first_row, y_row);
+        break;
+      case 3:
+        PoolInterior<3>(p, interior, row_max, first_row, y_row);
+        break;
+      default:
+        PoolInterior<0>(p, interior, row_max, first_row, y_row);
+        break;
     }
   }
 }

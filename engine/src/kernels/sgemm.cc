@@ -31,7 +31,7 @@ constexpr int kPortableCols = 8;
 
 // A 4 x 8 tile: 32 accumulators the compiler keeps in vector registers (8 SSE or NEON
 // registers); the fixed trip counts let it vectorise the column loop.
-void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate,
                   const TileEpilogue* e) {
   float acc[kPortableRows][kPortableCols] = {};
   for (int64_t l = 0; l < k; ++l) {
@@ -42,7 +42,7 @@ void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t l
     a += kPortableRows;
     b += kPortableCols;
   }
-  for (int r = 0; r < kPortableRows; ++r) {
+  for (int r = 0; r < rows; ++r) {
     float* row = c + r * ldc;
     for (int j = 0; j < kPortableCols; ++j) {
       float v = accumulate ? row[j] + acc[r][j] : acc[r][j];
@@ -223,16 +223,16 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
           const int64_t rows = std::min<int64_t>(mr, mc - ip);
           const int64_t i = i0 + ip;
           float* c_tile = pr.c + i * pr.ldc + j;
-          if (rows == mr && cols == nr) {
+          if (cols == nr) {
             if (last_block && epilogue && in_tile) {
               const TileEpilogue e = TileEpilogueOf(pr.epilogue, i, j);
-              kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, add, &e);
+              kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, static_cast<int>(rows), add, &e);
               continue;
             }
-            kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, add, nullptr);
+            kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, static_cast<int>(rows), add, nullptr);
           } else {
-            // A ragged edge: run the full tile into a local buffer, keep the live part.
-            kernel.tile(kc, a_panel, b_panel, edge, nr, false, nullptr);
+            // A ragged right edge: run the full tile into a local buffer, keep the live part.
+            kernel.tile(kc, a_panel, b_panel, edge, nr, mr, false, nullptr);
             for (int64_t r = 0; r < rows; ++r) {
               float* row = c_tile + r * pr.ldc;
               const float* src = edge + r * nr;

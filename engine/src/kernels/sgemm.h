@@ -33,9 +33,11 @@ struct TileEpilogue {
 };
 
 // c[MR x NR] (row stride ldc) = a_panel * b_panel (+ c when accumulate), where a_panel is
-// [k][MR] and b_panel is [k][NR], both contiguous; then `epilogue` if not null.
+// [k][MR] and b_panel is [k][NR], both contiguous; then `epilogue` if not null. Only the first
+// `rows` (1..MR) rows of c are read and written: the last row panel of a matrix whose row count
+// is not a multiple of MR stores straight to C instead of through a bounce buffer.
 using SgemmTileFn = void (*)(int64_t k, const float* a_panel, const float* b_panel, float* c, int64_t ldc,
-                             bool accumulate, const TileEpilogue* epilogue);
+                             int rows, bool accumulate, const TileEpilogue* epilogue);
 
 struct SgemmKernel {
   const char* name;

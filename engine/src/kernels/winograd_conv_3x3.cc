@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/fused_activation_inline.h"
+#include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
@@ -21,12 +22,12 @@ size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 int64_t PaddedRows(const reference::ConvParams& p) { return 2 * ((p.out_spatial[0] + 1) / 2) + 2; }
 int64_t PaddedCols(const reference::ConvParams& p) { return 2 * ((p.out_spatial[1] + 1) / 2) + 2; }
 
-// Per thread: the padded plane, or two full output rows (2 x 2 * tiles_w) for the output
-// transform, whichever is larger.
+// Per thread: the padded plane and four rows of column-transformed input (the input
+// transform), or four rows of tile outputs (the output transform), whichever is larger.
 size_t ThreadBufferBytes(const reference::ConvParams& p) {
-  const int64_t plane = PaddedRows(p) * PaddedCols(p);
-  const int64_t rows = 2 * PaddedCols(p);
-  return Aligned(static_cast<size_t>(std::max(plane, rows)) * sizeof(float));
+  const int64_t input = (PaddedRows(p) + 4) * PaddedCols(p);
+  const int64_t output = 4 * TilesW(p);
+  return Aligned(static_cast<size_t>(std::max(input, output)) * sizeof(float));
 }
 
 // The GEMM of one transform point, shapes only (for the scratch size).
@@ -54,6 +55,99 @@ void WeightTransform(const float g[9], float u[16]) {
     u[r * 4 + 1] = 0.5f * (row[0] + row[1] + row[2]);
     u[r * 4 + 2] = 0.5f * (row[0] - row[1] + row[2]);
     u[r * 4 + 3] = row[2];
+  }
+}
+
+// Input transform of one channel: copy it into its zero border, then 4x4 tiles every 2 pixels,
+// V = B^T d B with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Per tile row, B^T runs down
+// whole padded rows and B along them; both loops stream contiguous (or stride-2) memory, so the
+// compiler vectorises them, and each of the 16 outputs (`stream` floats apart) is a contiguous run
+// across the row's tiles.
+KINGLET_SIMD_CLONES void TransformInputChannel(const reference::ConvParams& p, const float* plane,
+                                               float* __restrict buffer, float* __restrict out_c, int64_t stream) {
+  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
+  const int64_t tiles_h = TilesH(p), tiles_w = TilesW(p);
+  const int64_t padded_rows = PaddedRows(p), padded_cols = PaddedCols(p);
+  float* padded = buffer;
+  float* columns = buffer + padded_rows * padded_cols;  // 4 rows: B^T applied down the tile row
+  std::fill_n(padded, padded_rows * padded_cols, 0.0f);
+  for (int64_t h = 0; h < in_h && h + p.pads_begin[0] < padded_rows; ++h) {
+    const int64_t cols = std::min(in_w, padded_cols - p.pads_begin[1]);
+    std::copy(plane + h * in_w, plane + h * in_w + cols, padded + (h + p.pads_begin[0]) * padded_cols + p.pads_begin[1]);
+  }
+  for (int64_t th = 0; th < tiles_h; ++th) {
+    const float* r0 = padded + 2 * th * padded_cols;
+    const float* r1 = r0 + padded_cols;
+    const float* r2 = r1 + padded_cols;
+    const float* r3 = r2 + padded_cols;
+    float* t0 = columns;
+    float* t1 = t0 + padded_cols;
+    float* t2 = t1 + padded_cols;
+    float* t3 = t2 + padded_cols;
+    for (int64_t x = 0; x < padded_cols; ++x) {
+      t0[x] = r0[x] - r2[x];
+      t1[x] = r1[x] + r2[x];
+      t2[x] = r2[x] - r1[x];
+      t3[x] = r1[x] - r3[x];
+    }
+    for (int row = 0; row < 4; ++row) {
+      const float* t = columns + row * padded_cols;
+      float* v0 = out_c + (row * 4 + 0) * stream + th * tiles_w;
+      float* v1 = v0 + stream;
+      float* v2 = v1 + stream;
+      float* v3 = v2 + stream;
+      for (int64_t tw = 0; tw < tiles_w; ++tw) {
+        const float d0 = t[2 * tw], d1 = t[2 * tw + 1], d2 = t[2 * tw + 2], d3 = t[2 * tw + 3];
+        v0[tw] = d0 - d2;
+        v1[tw] = d1 + d2;
+        v2[tw] = d2 - d1;
+        v3[tw] = d1 - d3;
+      }
+    }
+  }
+}
+
+// Output transform of one output channel: Y = A^T m A with A^T = [1 1 1 0; 0 1 -1 -1], per tile
+// row: the 2x2 outputs of all the row's tiles first (contiguous reads of the 16 GEMM results,
+// `stream` floats apart, and contiguous writes, so it vectorises), then interleaved into two
+// output rows with the bias, then the activation.
+KINGLET_SIMD_CLONES void TransformOutputChannel(const reference::ConvParams& p, const float* __restrict in_m,
+                                                int64_t stream, float b,
+                                                const reference::FusedActivationParams& activation,
+                                                float* __restrict buffer, float* plane) {
+  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  const int64_t tiles_h = TilesH(p), tiles_w = TilesW(p);
+  float* y00 = buffer;  // top-left output of each tile in the row, then top-right, ...
+  float* y01 = y00 + tiles_w;
+  float* y10 = y01 + tiles_w;
+  float* y11 = y10 + tiles_w;
+  for (int64_t th = 0; th < tiles_h; ++th) {
+    const float* __restrict row = in_m + th * tiles_w;
+    for (int64_t tw = 0; tw < tiles_w; ++tw) {
+      float t[2][4];  // A^T m
+      for (int col = 0; col < 4; ++col) {
+        const float m0 = row[(0 * 4 + col) * stream + tw], m1 = row[(1 * 4 + col) * stream + tw];
+        const float m2 = row[(2 * 4 + col) * stream + tw], m3 = row[(3 * 4 + col) * stream + tw];
+        t[0][col] = m0 + m1 + m2;
+        t[1][col] = m1 - m2 - m3;
+      }
+      y00[tw] = t[0][0] + t[0][1] + t[0][2] + b;
+      y01[tw] = t[0][1] - t[0][2] - t[0][3] + b;
+      y10[tw] = t[1][0] + t[1][1] + t[1][2] + b;
+      y11[tw] = t[1][1] - t[1][2] - t[1][3] + b;
+    }
+    for (int r = 0; r < 2 && 2 * th + r < out_h; ++r) {
+      const float* left = r == 0 ? y00 : y10;
+      const float* right = r == 0 ? y01 : y11;
+      float* y_row = plane + (2 * th + r) * out_w;
+      const int64_t pairs = out_w / 2;
+      for (int64_t tw = 0; tw < pairs; ++tw) {
+        y_row[2 * tw] = left[tw];
+        y_row[2 * tw + 1] = right[tw];
+      }
+      if (out_w % 2 != 0) y_row[out_w - 1] = left[pairs];
+      ApplyActivationInline(activation, y_row, out_w);
+    }
   }
 }
 
@@ -107,7 +201,6 @@ void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p, 
   auto thread_buffer = [&](int slot) {
     return reinterpret_cast<float*>(thread_buffers + ThreadBufferBytes(p) * slot);
   };
-  const int64_t padded_rows = PaddedRows(p), padded_cols = PaddedCols(p);
 
   for (int64_t n = 0; n < p.batch; ++n) {
     const float* x_n = x + n * c_count * in_h * in_w;
@@ -116,38 +209,7 @@ void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p, 
     // tiles every 2 pixels. The loop runs along a tile row, so each of the 16 outputs is a
     // contiguous stream and the compiler vectorises across tiles.
     runtime::ParallelFor(pool, c_count, [&](int64_t c, int slot) {
-      float* padded = thread_buffer(slot);
-      std::fill_n(padded, padded_rows * padded_cols, 0.0f);
-      const float* plane = x_n + c * in_h * in_w;
-      for (int64_t h = 0; h < in_h && h + p.pads_begin[0] < padded_rows; ++h) {
-        const int64_t cols = std::min(in_w, padded_cols - p.pads_begin[1]);
-        std::copy(plane + h * in_w, plane + h * in_w + cols, padded + (h + p.pads_begin[0]) * padded_cols + p.pads_begin[1]);
-      }
-      for (int64_t th = 0; th < tiles_h; ++th) {
-        const float* r0 = padded + 2 * th * padded_cols;
-        const float* r1 = r0 + padded_cols;
-        const float* r2 = r1 + padded_cols;
-        const float* r3 = r2 + padded_cols;
-        float* out = v + c * tiles + th * tiles_w;
-        const int64_t stream = c_count * tiles;  // distance between transform points
-        for (int64_t tw = 0; tw < tiles_w; ++tw) {
-          const int64_t s = 2 * tw;
-          // t = B^T d (columns), then V = t B (rows); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-          float t[4][4];
-          for (int col = 0; col < 4; ++col) {
-            t[0][col] = r0[s + col] - r2[s + col];
-            t[1][col] = r1[s + col] + r2[s + col];
-            t[2][col] = r2[s + col] - r1[s + col];
-            t[3][col] = r1[s + col] - r3[s + col];
-          }
-          for (int row = 0; row < 4; ++row) {
-            out[(row * 4 + 0) * stream + tw] = t[row][0] - t[row][2];
-            out[(row * 4 + 1) * stream + tw] = t[row][1] + t[row][2];
-            out[(row * 4 + 2) * stream + tw] = t[row][2] - t[row][1];
-            out[(row * 4 + 3) * stream + tw] = t[row][1] - t[row][3];
-          }
-        }
-      }
+      TransformInputChannel(p, x_n + c * in_h * in_w, thread_buffer(slot), v + c * tiles, c_count * tiles);
     });
     // The 16 GEMMs, one per task: products[xi] (M x tiles) = U[xi] (M x C) * v[xi] (C x tiles).
     runtime::ParallelFor(pool, kPoints, [&](int64_t xi, int slot) {
@@ -161,33 +223,8 @@ void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p, 
     // reads of the 16 GEMM results), into two row buffers, then bias and activation on the way
     // to Y.
     runtime::ParallelFor(pool, m_count, [&](int64_t m, int slot) {
-      float* plane = y_n + m * out_h * out_w;
-      const float b = bias != nullptr ? bias[m] : 0.0f;
-      float* row0 = thread_buffer(slot);
-      float* row1 = row0 + padded_cols;
-      const int64_t stream = m_count * tiles;
-      for (int64_t th = 0; th < tiles_h; ++th) {
-        const float* in = products + m * tiles + th * tiles_w;
-        for (int64_t tw = 0; tw < tiles_w; ++tw) {
-          float q[16];
-          for (int xi = 0; xi < kPoints; ++xi) q[xi] = in[xi * stream + tw];
-          // t = A^T m (2 x 4), then Y = t A; A^T = [1 1 1 0; 0 1 -1 -1].
-          float t[2][4];
-          for (int col = 0; col < 4; ++col) {
-            t[0][col] = q[0 * 4 + col] + q[1 * 4 + col] + q[2 * 4 + col];
-            t[1][col] = q[1 * 4 + col] - q[2 * 4 + col] - q[3 * 4 + col];
-          }
-          row0[2 * tw] = t[0][0] + t[0][1] + t[0][2] + b;
-          row0[2 * tw + 1] = t[0][1] - t[0][2] - t[0][3] + b;
-          row1[2 * tw] = t[1][0] + t[1][1] + t[1][2] + b;
-          row1[2 * tw + 1] = t[1][1] - t[1][2] - t[1][3] + b;
-        }
-        for (int r = 0; r < 2 && 2 * th + r < out_h; ++r) {
-          float* y_row = plane + (2 * th + r) * out_w;
-          std::copy(r == 0 ? row0 : row1, (r == 0 ? row0 : row1) + out_w, y_row);
-          ApplyActivationInline(activation, y_row, out_w);
-        }
-      }
+      TransformOutputChannel(p, products + m * tiles, m_count * tiles, bias != nullptr ? bias[m] : 0.0f, activation,
+                             thread_buffer(slot), y_n + m * out_h * out_w);
     });
   }
 }

@@ -18,7 +18,7 @@ constexpr int kCols = 12;
 // NEON's max/min return NaN when either operand is NaN, so a NaN accumulator stays NaN, as in
 // the reference.
 #define KINGLET_STORE(r)                                        \
-  {                                                             \
+  if ((r) < rows) {                                             \
     float* row = c + (r) * ldc;                                 \
     if (accumulate) {                                           \
       c##r##_0 = vaddq_f32(c##r##_0, vld1q_f32(row));           \
@@ -48,7 +48,7 @@ constexpr int kCols = 12;
     vst1q_f32(row + 8, c##r##_2);                               \
   }
 
-void Tile8x12(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+void Tile8x12(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate,
               const TileEpilogue* e) {
   float32x4_t c0_0 = vdupq_n_f32(0.0f), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0;
   float32x4_t c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0;

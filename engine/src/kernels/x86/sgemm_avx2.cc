@@ -21,7 +21,7 @@ constexpr int kCols = 16;
 // The epilogue in registers: bias, then max(lo, v) and min(hi, v) with the bound first, so a
 // NaN accumulator comes out as the second operand — NaN, as in the reference.
 #define KINGLET_STORE(r)                                                         \
-  {                                                                              \
+  if ((r) < rows) {                                                              \
     float* row = c + (r) * ldc;                                                  \
     if (accumulate) {                                                            \
       c##r##0 = _mm256_add_ps(c##r##0, _mm256_loadu_ps(row));                    \
@@ -46,7 +46,7 @@ constexpr int kCols = 16;
     _mm256_storeu_ps(row + 8, c##r##1);                                          \
   }
 
-void Tile6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+void Tile6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate,
               const TileEpilogue* e) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;

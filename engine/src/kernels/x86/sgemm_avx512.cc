@@ -18,7 +18,7 @@ constexpr int kCols = 32;
     c##r##_1 = _mm512_fmadd_ps(a_r, b1, c##r##_1);   \
   }
 #define KINGLET_STORE(r)                                              \
-  {                                                                   \
+  if ((r) < rows) {                                                   \
     float* row = c + (r) * ldc;                                       \
     if (accumulate) {                                                 \
       c##r##_0 = _mm512_add_ps(c##r##_0, _mm512_loadu_ps(row));       \
@@ -43,7 +43,7 @@ constexpr int kCols = 32;
     _mm512_storeu_ps(row + 16, c##r##_1);                             \
   }
 
-void Tile12x32(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+void Tile12x32(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate,
                const TileEpilogue* e) {
   __m512 c0_0 = _mm512_setzero_ps(), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
   __m512 c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/fused_activation_inline.h"
+#include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
@@ -30,9 +31,10 @@ void ValidColumns(int64_t offset, int64_t stride, int64_t in_w, int64_t out_w, i
 }
 
 // One output row of a 3x3 conv over the zero-padded plane: nine FMAs per output, no bounds,
-// the row written once. S is the column stride.
+// the row written once. S is the column stride. Always inlined, so it is compiled for the ISA of
+// each clone of its caller.
 template <int S>
-void Row3x3(const float* r0, const float* r1, const float* r2, const float* w, float bias, int64_t out_w,
+[[gnu::always_inline]] inline void Row3x3(const float* r0, const float* r1, const float* r2, const float* w, float bias, int64_t out_w,
             float* y) {
   const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
   for (int64_t ow = 0; ow < out_w; ++ow) {
@@ -54,8 +56,9 @@ void PadPlane(const reference::ConvParams& p, const float* x, float* padded) {
   }
 }
 
-void ThreeByThreePlane(const reference::ConvParams& p, const float* x, const float* w, float bias,
-                       const reference::FusedActivationParams& activation, float* y, float* padded) {
+KINGLET_SIMD_CLONES void ThreeByThreePlane(const reference::ConvParams& p, const float* x, const float* w, float bias,
+                                           const reference::FusedActivationParams& activation, float* y,
+                                           float* padded) {
   PadPlane(p, x, padded);
   const int64_t width = PaddedWidth(p), out_h = p.out_spatial[0], out_w = p.out_spatial[1];
   for (int64_t oh = 0; oh < out_h; ++oh) {
@@ -72,8 +75,8 @@ void ThreeByThreePlane(const reference::ConvParams& p, const float* x, const flo
 
 // Any other geometry: each output row accumulates kh x kw shifted input rows, each scaled by one
 // weight; with unit stride the inner loop is contiguous and vectorises.
-void GeneralPlane(const reference::ConvParams& p, const float* x, const float* w, float bias,
-                  const reference::FusedActivationParams& activation, float* y) {
+KINGLET_SIMD_CLONES void GeneralPlane(const reference::ConvParams& p, const float* x, const float* w, float bias,
+                                      const reference::FusedActivationParams& activation, float* y) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
   const int64_t k_h = p.kernel[0], k_w = p.kernel[1];

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
@@ -64,7 +65,7 @@ void PoolInterior(const reference::PoolParams& p, ColumnSpan span, const float* 
 // other NaN never wins, because taps win only when strictly greater (`v > m ? v : m`, exactly
 // x86 maxps, so it vectorises). Both passes therefore start from -inf and ignore NaNs, and the
 // first tap is checked at the end. (Between +0 and -0, which compare equal, the pick may differ.)
-void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* row_max) {
+KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* row_max) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
   const int64_t dh = p.dilations[0], dw = p.dilations[1];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
@@ -41,8 +42,19 @@ struct RowSegment {
   int64_t oh, ow0, count, dst;
 };
 
-// Writes `count` values x_row[iw0 + j * stride] (0 outside [0, in_w)) to dst[0..count).
-void GatherRow(const float* x_row, int64_t in_w, int64_t iw0, int64_t stride, int64_t count, float* dst) {
+// Writes `count` values x_row[iw0 + j * stride] (0 outside [0, in_w)) to dst[0..count). Runs
+// are short (a panel is 8-32 columns wide), so the common case — the whole run inside the row —
+// is a plain loop with no division and no library call.
+inline void GatherRow(const float* x_row, int64_t in_w, int64_t iw0, int64_t stride, int64_t count, float* dst) {
+  if (iw0 >= 0 && iw0 + (count - 1) * stride < in_w) {
+    const float* src = x_row + iw0;
+    if (stride == 1) {
+      for (int64_t j = 0; j < count; ++j) dst[j] = src[j];
+    } else {
+      for (int64_t j = 0; j < count; ++j) dst[j] = src[j * stride];
+    }
+    return;
+  }
   int64_t lo = iw0 >= 0 ? 0 : (-iw0 + stride - 1) / stride;
   int64_t hi = iw0 >= in_w ? 0 : std::min(count, (in_w - iw0 + stride - 1) / stride);
   lo = std::min(lo, count);
@@ -58,7 +70,7 @@ void GatherRow(const float* x_row, int64_t in_w, int64_t iw0, int64_t stride, in
   std::fill(dst + hi, dst + count, 0.0f);
 }
 
-void PackIm2ColPanels(const void* context, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+KINGLET_SIMD_CLONES void PackIm2ColPanels(const void* context, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
   const auto& src = *static_cast<const Im2ColPanels*>(context);
   const reference::ConvParams& p = *src.p;
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1], out_w = p.out_spatial[1];

@@ -1,6 +1,9 @@
 // GEMM micro-benchmark: GFLOP/s of every SGEMM tile this CPU runs, through the packed driver,
 // on large square shapes and on the shapes SqueezeNet's convolutions produce, against this CPU's
-// theoretical FP32 peak measured in the same run (cores x FMA ports x lanes x 2 x clock).
+// theoretical FP32 peak measured in the same run (cores x FMA ports x lanes x 2 x clock). Then
+// the sparse-weight kernel against the best dense tile (weights packed once, as the engine does)
+// on LeNet-300-100's first layer at batch 1, pruned to several densities: the ratio is where
+// kSparseGemmMaxDensity comes from.
 //
 //   gemm_bench [--seconds S]
 #include <algorithm>
@@ -15,6 +18,7 @@
 
 #include "kernels/cpu_features.h"
 #include "kernels/sgemm.h"
+#include "kernels/sparse_gemm.h"
 
 namespace {
 
@@ -80,6 +84,59 @@ double MeasureGflops(const kinglet::kernels::SgemmKernel& kernel, const Shape& s
   return 2.0 * s.m * s.n * s.k / best / 1e9;
 }
 
+// Best-of time of `run` over about `seconds`.
+template <typename Fn>
+double BestSeconds(Fn&& run, double seconds) {
+  run();
+  double best = 1e30;
+  int64_t runs = 0;
+  const Clock::time_point start = Clock::now();
+  while (SecondsSince(start) < seconds || runs < 3) {
+    const Clock::time_point t = Clock::now();
+    run();
+    best = std::min(best, SecondsSince(t));
+    ++runs;
+  }
+  return best;
+}
+
+// Microseconds of y[1 x n] = x[1 x k] * W^T, W [n x k] with `density` of its weights kept, by the
+// sparse kernel and by the best dense tile with W packed once.
+void SparseAgainstDense(int64_t n, int64_t k, double density, double seconds) {
+  namespace kk = kinglet::kernels;
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::bernoulli_distribution keep(density);
+  std::vector<float> x(k), w(n * k), y(n);
+  for (float& v : x) v = dist(rng);
+  for (float& v : w) v = keep(rng) ? dist(rng) : 0.0f;
+  const kk::MatrixView b{w.data(), 1, k};  // W^T as a view
+  const kk::SgemmKernel& kernel = kk::BestSgemmKernel();
+  const kk::PackedMatrix packed = kk::PackSgemmB(kernel, k, n, b);
+  kk::SgemmProblem dense;
+  dense.m = 1;
+  dense.n = n;
+  dense.k = k;
+  dense.a = {x.data(), k, 1};
+  dense.packed_b = &packed;
+  dense.c = y.data();
+  dense.ldc = n;
+  std::vector<unsigned char> scratch(kk::SgemmThreadScratchBytes(kernel, dense, 1) + 64);
+  const double dense_s = BestSeconds([&] { kk::SgemmRun(kernel, dense, nullptr, scratch.data()); }, seconds);
+  const kk::SparseColumns sparse = kk::CompressSparseB(k, n, b);
+  kk::SparseGemmProblem sp;
+  sp.m = 1;
+  sp.a = x.data();
+  sp.lda = k;
+  sp.b = &sparse;
+  sp.dense_b = b;
+  sp.c = y.data();
+  sp.ldc = n;
+  const double sparse_s = BestSeconds([&] { kk::SparseGemmRun(sp, nullptr); }, seconds);
+  std::printf("%-30s %7.0f%% %10.2f %10.2f %9.2f\n", "lenet300 fc1 batch 1 (300x784)", 100.0 * density,
+              sparse_s * 1e6, dense_s * 1e6, sparse_s / dense_s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,5 +176,7 @@ int main(int argc, char** argv) {
                   100.0 * gflops / peak);
     }
   }
+  std::printf("\n%-30s %8s %10s %10s %9s\n", "sparse weights", "density", "sparse us", "dense us", "ratio");
+  for (double density : {0.05, 0.1, 0.2, 0.25, 0.3, 0.5}) SparseAgainstDense(300, 784, density, seconds);
   return 0;
 }

@@ -3,6 +3,7 @@
 #include "kernels/reference/gemm.h"
 #include "kernels/qgemm.h"
 #include "kernels/sgemm.h"
+#include "kernels/sparse_gemm.h"
 
 #include <memory>
 
@@ -69,6 +70,27 @@ class GemmOp : public Op {
       ctx.output(0)->shape = {p.m, p.n};
       return Status::Ok();
     }
+    // Pruned weights at a few rows of A: a product over the nonzeros only (the dense GEMM would
+    // stream the zeros from memory). Density is measured once per initializer.
+    sparse_ = false;
+    if (b->is_constant && plain && p.m <= kernels::kSparseGemmMaxRows && p.k < (int64_t{1} << 32)) {
+      if (!b->is_initializer || density_from_ != b->data) {
+        density_ = kernels::Density(p.k, p.n, BView(b->as<const float>()));
+        density_from_ = b->data;
+        sparse_b_.reset();
+      }
+      sparse_ = density_ <= kernels::kSparseGemmMaxDensity;
+    }
+    if (sparse_) {
+      if (sparse_b_ == nullptr) {
+        sparse_b_ = std::make_unique<kernels::SparseColumns>(
+            kernels::CompressSparseB(p.k, p.n, BView(b->as<const float>())));
+      }
+      ctx.scratch_bytes = 0;
+      ctx.output(0)->dtype = DataType::kFloat32;
+      ctx.output(0)->shape = {p.m, p.n};
+      return Status::Ok();
+    }
     // A constant B (the layer's weights) is packed for the GEMM once.
     if (!b->is_constant) {
       packed_b_.reset();
@@ -96,6 +118,20 @@ class GemmOp : public Op {
       q.col_bias = c != nullptr && p.beta != 0.0f ? c->as<const float>() : nullptr;
       q.activation = activation_;
       kernels::QGemmRun(qgemm_, q, ctx.pool, ctx.scratch);
+      return Status::Ok();
+    }
+    if (sparse_) {
+      kernels::SparseGemmProblem sp;
+      sp.m = p.m;
+      sp.a = ctx.input(0)->as<const float>();
+      sp.lda = p.lda;
+      sp.b = sparse_b_.get();
+      sp.dense_b = BView(ctx.input(1)->as<const float>());
+      sp.c = ctx.output(0)->as<float>();
+      sp.ldc = p.n;
+      sp.col_bias = c != nullptr && p.beta != 0.0f ? c->as<const float>() : nullptr;
+      sp.activation = activation_;
+      kernels::SparseGemmRun(sp, ctx.pool);
       return Status::Ok();
     }
     float* y = ctx.output(0)->as<float>();
@@ -168,10 +204,14 @@ class GemmOp : public Op {
   const kernels::QGemmKernel& qgemm_ = kernels::BestQGemmKernel();
   bool int8_ = false;
   std::unique_ptr<kernels::QuantizedMatrix> quantized_b_;
-  // Packed / quantized weights are kept across re-plans only for initializers (same address,
-  // same values for the session's life); these record which one.
+  bool sparse_ = false;
+  double density_ = 1.0;
+  std::unique_ptr<kernels::SparseColumns> sparse_b_;
+  // Packed / quantized / sparse weights are kept across re-plans only for initializers (same
+  // address, same values for the session's life); these record which one.
   const void* packed_from_ = nullptr;
   const void* quantized_from_ = nullptr;
+  const void* density_from_ = nullptr;
 };
 
 }  // namespace

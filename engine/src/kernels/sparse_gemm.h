@@ -1,0 +1,62 @@
+// Sparse weights for pruned fully connected layers (Gemm / MatMul with constant B): xqueeze's
+// synapse pruning leaves 5-20% of a layer's weights, and at batch sizes of a few rows a dense
+// GEMM spends its time streaming the zeros from memory. Here B [K x N] is kept by output
+// column (CSC: for column j, the K indices and values of its nonzeros), and each output is a
+// dot product over the nonzeros only, gathering A's entries, which stay in L1.
+//
+// Zeros are skipped, so a row of A holding a NaN or an infinity (where 0 * x is not 0) is
+// computed against the dense B instead, and the result keeps the dense product's NaN. Sums run
+// in a different order from the dense GEMM, so results agree to rounding, not bit for bit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/reference/fused_activation.h"
+#include "kernels/sgemm.h"
+
+namespace kinglet::runtime {
+class ThreadPool;
+}
+
+namespace kinglet::kernels {
+
+// The most rows of A the sparse path takes (each nonzero is applied to every row at once).
+constexpr int64_t kSparseGemmMaxRows = 8;
+// Above this fraction of nonzeros the dense, register-blocked GEMM is faster. gemm_bench's
+// sparse rows (LeNet-300-100's first layer, batch 1, AVX2) break even near a third; a quarter
+// leaves a margin for cores with slower gathers.
+constexpr double kSparseGemmMaxDensity = 0.25;
+
+struct SparseColumns {
+  std::vector<uint32_t> start;  // N + 1 offsets into index / values
+  std::vector<uint32_t> index;  // row of B (0..K-1) of each nonzero
+  std::vector<float> values;
+  int64_t k = 0;
+  int64_t n = 0;
+};
+
+// Fraction of entries of b [k x n] that are not zero (+0 and -0 count as zero).
+double Density(int64_t k, int64_t n, MatrixView b);
+
+// b [k x n] by column, zeros dropped. k must be below 2^32 and the nonzeros fewer than 2^32.
+SparseColumns CompressSparseB(int64_t k, int64_t n, MatrixView b);
+
+struct SparseGemmProblem {
+  int64_t m = 0;  // at most kSparseGemmMaxRows
+  const float* a = nullptr;  // [m x k], row stride lda
+  int64_t lda = 0;
+  const SparseColumns* b = nullptr;
+  MatrixView dense_b;  // the same B, dense, for rows of A that are not all finite
+  float* c = nullptr;  // [m x n], row stride ldc
+  int64_t ldc = 0;
+  const float* col_bias = nullptr;  // [n] or null
+  reference::FusedActivationParams activation;
+};
+
+// C = A * B (+ col_bias), then the activation; columns are split across `pool` (null: the
+// calling thread). Needs no scratch.
+void SparseGemmRun(const SparseGemmProblem& problem, runtime::ThreadPool* pool);
+
+}  // namespace kinglet::kernels

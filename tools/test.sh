@@ -14,7 +14,7 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
-cmake -S . -B build-aarch64 -G Ninja -DCMAKE_BUILD_TYPE=Release -DKINGLET_ENGINE_ONLY=ON \
+cmake -S . -B build-aarch64 -G Ninja -DCMAKE_BUILD_TYPE=Release -DKINGLET_ENGINE_ONLY=ON -DKINGLET_APP_ENGINE=ON \
   -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
 cmake --build build-aarch64 -j"$jobs"
 ctest --test-dir build-aarch64 --output-on-failure -j"$jobs"

@@ -70,7 +70,8 @@ inline void GatherRow(const float* x_row, int64_t in_w, int64_t iw0, int64_t str
   std::fill(dst + hi, dst + count, 0.0f);
 }
 
-KINGLET_SIMD_CLONES void PackIm2ColPanels(const void* context, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+KINGLET_SIMD_CLONES void PackIm2ColPanels(const void* context, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int nr,
+                                          float* dst) {
   const auto& src = *static_cast<const Im2ColPanels*>(context);
   const reference::ConvParams& p = *src.p;
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1], out_w = p.out_spatial[1];

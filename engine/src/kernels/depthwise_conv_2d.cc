@@ -75,8 +75,8 @@ KINGLET_SIMD_CLONES void ThreeByThreePlane(const reference::ConvParams& p, const
 
 // Any other geometry: each output row accumulates kh x kw shifted input rows, each scaled by one
 // weight; with unit stride the inner loop is contiguous and vectorises.
-KINGLET_SIMD_CLONES void GeneralPlane(const reference::ConvParams& p, const float* x, const float* w, float bias,
-                                      const reference::FusedActivationParams& activation, float* y) {
+void GeneralPlane(const reference::ConvParams& p, const float* x, const float* w, float bias,
+                  const reference::FusedActivationParams& activation, float* y) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
   const int64_t k_h = p.kernel[0], k_w = p.kernel[1];

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "kernels/fused_activation_inline.h"
-#include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
@@ -23,8 +22,7 @@ bool AllFinite(const float* row, int64_t k) {
 // Columns [j0, j1) of every row of C from the nonzeros; rows flagged in `dense_rows` instead
 // take the dense dot product (A holds a NaN or an infinity there). Four partial sums per row
 // break the add chain so loads and multiply-adds overlap.
-KINGLET_SIMD_CLONES void SparseColumnsRange(const SparseGemmProblem& pr, const bool* dense_rows, int64_t j0,
-                                            int64_t j1) {
+void SparseColumnsRange(const SparseGemmProblem& pr, const bool* dense_rows, int64_t j0, int64_t j1) {
   const SparseColumns& b = *pr.b;
   for (int64_t j = j0; j < j1; ++j) {
     const uint32_t begin = b.start[j], end = b.start[j + 1];

@@ -57,7 +57,13 @@ std::shared_ptr<void> AllocateAligned(size_t bytes) {
   size_t rounded = (bytes + Tensor::kAlignment - 1) / Tensor::kAlignment * Tensor::kAlignment;
   if (rounded == 0) rounded = Tensor::kAlignment;
   void* p = std::aligned_alloc(Tensor::kAlignment, rounded);
-  if (p == nullptr) throw std::bad_alloc();
+  if (p == nullptr) {
+#if defined(__cpp_exceptions)
+    throw std::bad_alloc();
+#else
+    std::abort();  // the app build (KINGLET_APP_ENGINE) has no exceptions: as operator new would
+#endif
+  }
   std::memset(p, 0, rounded);
   return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
 }

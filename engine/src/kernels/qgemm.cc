@@ -10,6 +10,9 @@
 #if defined(__x86_64__)
 #include "kernels/x86/qgemm_avx2.h"
 #endif
+#if defined(__aarch64__)
+#include "kernels/arm/qgemm_neon.h"
+#endif
 
 namespace kinglet::kernels {
 namespace {
@@ -118,6 +121,8 @@ const QGemmKernel& PortableQGemmKernel() {
 const QGemmKernel& BestQGemmKernel() {
 #if defined(__x86_64__)
   if (DetectCpuFeatures().avx2_fma) return x86::Avx2QGemmKernel();
+#elif defined(__aarch64__)
+  return arm::NeonQGemmKernel();
 #endif
   return PortableQGemmKernel();
 }
@@ -126,6 +131,8 @@ std::vector<const QGemmKernel*> AvailableQGemmKernels() {
   std::vector<const QGemmKernel*> kernels = {&PortableQGemmKernel()};
 #if defined(__x86_64__)
   if (DetectCpuFeatures().avx2_fma) kernels.push_back(&x86::Avx2QGemmKernel());
+#elif defined(__aarch64__)
+  kernels.push_back(&arm::NeonQGemmKernel());
 #endif
   return kernels;
 }

@@ -6,8 +6,9 @@
 // quarter of float32's memory traffic, which is what bounds batch-1 fully connected layers.
 //
 // The tile kernel is chosen by CPU: AVX2 widens 16 int8 weights to int16 and uses vpmaddwd
-// (16 multiply-adds per instruction, exact); the portable kernel is the specification and the
-// fallback (compilers vectorise its widening multiply-add, on ARMv8.0 too).
+// (16 multiply-adds per instruction, exact); aarch64 widens them the same way and uses vmlal_s16
+// (ARMv8.0 NEON, so every 64-bit phone core); the portable kernel is the specification every tile
+// is tested against and the fallback elsewhere.
 #pragma once
 
 #include <cstddef>

@@ -9,39 +9,52 @@
 namespace kinglet::kernels {
 namespace {
 
-constexpr int kTile = 4;       // input tile edge (F(2x2, 3x3): 2 outputs + 3 taps - 1)
-constexpr int kPoints = 16;    // kTile * kTile transform points, one GEMM each
-
-int64_t TilesH(const reference::ConvParams& p) { return (p.out_spatial[0] + 1) / 2; }
-int64_t TilesW(const reference::ConvParams& p) { return (p.out_spatial[1] + 1) / 2; }
-
 size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
-// The zero-bordered copy of one input channel the tiles are cut from: 2 * tiles + 2 rows and
-// columns, so every 4x4 tile lies inside it and the transform needs no bounds checks.
-int64_t PaddedRows(const reference::ConvParams& p) { return 2 * ((p.out_spatial[0] + 1) / 2) + 2; }
-int64_t PaddedCols(const reference::ConvParams& p) { return 2 * ((p.out_spatial[1] + 1) / 2) + 2; }
+// The tiling of one conv for F(m x m, 3x3): (m + 2)^2 transform points; the input is copied into
+// a zero border of m * tiles + 2 rows and columns, so every tile lies inside it and the
+// transforms need no bounds checks.
+struct Geometry {
+  int m;       // output tile edge: 2 or 4
+  int points;  // (m + 2)^2
+  int64_t tiles_h, tiles_w, tiles;
+  int64_t padded_rows, padded_cols;
+};
 
-// Per thread: the padded plane and four rows of column-transformed input (the input
-// transform), or four rows of tile outputs (the output transform), whichever is larger.
-size_t ThreadBufferBytes(const reference::ConvParams& p) {
-  const int64_t input = (PaddedRows(p) + 4) * PaddedCols(p);
-  const int64_t output = 4 * TilesW(p);
+Geometry GeometryOf(const reference::ConvParams& p, int m) {
+  Geometry g;
+  g.m = m;
+  g.points = (m + 2) * (m + 2);
+  g.tiles_h = (p.out_spatial[0] + m - 1) / m;
+  g.tiles_w = (p.out_spatial[1] + m - 1) / m;
+  g.tiles = g.tiles_h * g.tiles_w;
+  g.padded_rows = m * g.tiles_h + 2;
+  g.padded_cols = m * g.tiles_w + 2;
+  return g;
+}
+
+// Per thread: the padded plane and m + 2 rows of column-transformed input (the input transform),
+// or m * m rows of tile outputs (the output transform), whichever is larger.
+size_t ThreadBufferBytes(const Geometry& g) {
+  const int64_t input = (g.padded_rows + g.m + 2) * g.padded_cols;
+  const int64_t output = g.m * g.m * g.tiles_w;
   return Aligned(static_cast<size_t>(std::max(input, output)) * sizeof(float));
 }
 
 // The GEMM of one transform point, shapes only (for the scratch size).
-SgemmProblem PointProblem(const reference::ConvParams& p, const PackedMatrix* packed) {
+SgemmProblem PointProblem(const reference::ConvParams& p, const Geometry& g, const PackedMatrix* packed) {
   SgemmProblem pr;
   pr.m = p.out_channels;
-  pr.n = TilesH(p) * TilesW(p);
+  pr.n = g.tiles;
   pr.k = p.in_channels;
   pr.packed_a = packed;
   return pr;
 }
 
+// ---- F(2x2, 3x3): 4x4 input tiles every 2 pixels, 16 points.
+
 // U = G g G^T for one 3x3 filter g, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-void WeightTransform(const float g[9], float u[16]) {
+void WeightTransform2(const float g[9], float* u) {
   float t[12];  // G g: 4 x 3
   for (int c = 0; c < 3; ++c) {
     t[0 * 3 + c] = g[0 * 3 + c];
@@ -63,17 +76,19 @@ void WeightTransform(const float g[9], float u[16]) {
 // whole padded rows and B along them; both loops stream contiguous (or stride-2) memory, so the
 // compiler vectorises them, and each of the 16 outputs (`stream` floats apart) is a contiguous run
 // across the row's tiles.
-KINGLET_SIMD_CLONES void TransformInputChannel(const reference::ConvParams& p, const float* plane,
-                                               float* __restrict buffer, float* __restrict out_c, int64_t stream) {
+KINGLET_SIMD_CLONES void TransformInput2(const reference::ConvParams& p, const Geometry& g,
+                                         const float* plane, float* __restrict buffer,
+                                         float* __restrict out_c, int64_t stream) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
-  const int64_t tiles_h = TilesH(p), tiles_w = TilesW(p);
-  const int64_t padded_rows = PaddedRows(p), padded_cols = PaddedCols(p);
+  const int64_t tiles_h = g.tiles_h, tiles_w = g.tiles_w;
+  const int64_t padded_rows = g.padded_rows, padded_cols = g.padded_cols;
   float* padded = buffer;
   float* columns = buffer + padded_rows * padded_cols;  // 4 rows: B^T applied down the tile row
   std::fill_n(padded, padded_rows * padded_cols, 0.0f);
   for (int64_t h = 0; h < in_h && h + p.pads_begin[0] < padded_rows; ++h) {
     const int64_t cols = std::min(in_w, padded_cols - p.pads_begin[1]);
-    std::copy(plane + h * in_w, plane + h * in_w + cols, padded + (h + p.pads_begin[0]) * padded_cols + p.pads_begin[1]);
+    std::copy(plane + h * in_w, plane + h * in_w + cols,
+              padded + (h + p.pads_begin[0]) * padded_cols + p.pads_begin[1]);
   }
   for (int64_t th = 0; th < tiles_h; ++th) {
     const float* r0 = padded + 2 * th * padded_cols;
@@ -111,12 +126,12 @@ KINGLET_SIMD_CLONES void TransformInputChannel(const reference::ConvParams& p, c
 // row: the 2x2 outputs of all the row's tiles first (contiguous reads of the 16 GEMM results,
 // `stream` floats apart, and contiguous writes, so it vectorises), then interleaved into two
 // output rows with the bias, then the activation.
-KINGLET_SIMD_CLONES void TransformOutputChannel(const reference::ConvParams& p, const float* __restrict in_m,
-                                                int64_t stream, float b,
-                                                const reference::FusedActivationParams& activation,
-                                                float* __restrict buffer, float* plane) {
+KINGLET_SIMD_CLONES void TransformOutput2(const reference::ConvParams& p, const Geometry& g,
+                                          const float* __restrict in_m, int64_t stream, float b,
+                                          const reference::FusedActivationParams& activation,
+                                          float* __restrict buffer, float* plane) {
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  const int64_t tiles_h = TilesH(p), tiles_w = TilesW(p);
+  const int64_t tiles_h = g.tiles_h, tiles_w = g.tiles_w;
   float* y00 = buffer;  // top-left output of each tile in the row, then top-right, ...
   float* y01 = y00 + tiles_w;
   float* y10 = y01 + tiles_w;
@@ -151,6 +166,141 @@ KINGLET_SIMD_CLONES void TransformOutputChannel(const reference::ConvParams& p, 
   }
 }
 
+// ---- F(4x4, 3x3): 6x6 input tiles every 4 pixels, 36 points.
+
+constexpr int kOut = 4;
+constexpr int kIn = 6;
+
+// G (6 x 3): the filter transform's interpolation at 0, +-1, +-2 and infinity.
+constexpr double kG[kIn][3] = {{1.0 / 4, 0, 0},
+                               {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                               {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                               {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                               {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                               {0, 0, 1}};
+
+// U = G g G^T for one 3x3 filter g, in double so the weights carry no extra rounding.
+void WeightTransform4(const float g[9], float* u) {
+  double t[kIn][3];  // G g
+  for (int r = 0; r < kIn; ++r) {
+    for (int c = 0; c < 3; ++c) t[r][c] = kG[r][0] * g[c] + kG[r][1] * g[3 + c] + kG[r][2] * g[6 + c];
+  }
+  for (int r = 0; r < kIn; ++r) {
+    for (int c = 0; c < kIn; ++c) {
+      u[r * kIn + c] = static_cast<float>(t[r][0] * kG[c][0] + t[r][1] * kG[c][1] + t[r][2] * kG[c][2]);
+    }
+  }
+}
+
+// B^T (6 x 6) applied to six values d0..d5, the same along columns and along rows:
+// [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
+#define KINGLET_BT(d0, d1, d2, d3, d4, d5, o0, o1, o2, o3, o4, o5) \
+  {                                                                \
+    o0 = 4.0f * (d0)-5.0f * (d2) + (d4);                           \
+    o1 = (d3) + (d4)-4.0f * ((d1) + (d2));                         \
+    o2 = (d4) - (d3) + 4.0f * ((d1) - (d2));                       \
+    o3 = (d4) - (d2) + 2.0f * ((d3) - (d1));                       \
+    o4 = (d4) - (d2)-2.0f * ((d3) - (d1));                         \
+    o5 = 4.0f * (d1)-5.0f * (d3) + (d5);                           \
+  }
+
+// Input transform of one channel: copy it into its zero border, then 6x6 tiles every 4 pixels,
+// V = B^T d B. Per tile row, B^T runs down whole padded rows and B along them; both loops stream
+// contiguous (or stride-4) memory, so the compiler vectorises them, and each of the 36 outputs
+// (`stream` floats apart) is a contiguous run across the row's tiles.
+KINGLET_SIMD_CLONES void TransformInput4(const reference::ConvParams& p, const Geometry& g,
+                                         const float* plane, float* __restrict buffer,
+                                         float* __restrict out_c, int64_t stream) {
+  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
+  const int64_t tiles_h = g.tiles_h, tiles_w = g.tiles_w;
+  const int64_t padded_rows = g.padded_rows, padded_cols = g.padded_cols;
+  float* padded = buffer;
+  float* columns = buffer + padded_rows * padded_cols;  // 6 rows: B^T applied down the tile row
+  std::fill_n(padded, padded_rows * padded_cols, 0.0f);
+  for (int64_t h = 0; h < in_h && h + p.pads_begin[0] < padded_rows; ++h) {
+    const int64_t cols = std::min(in_w, padded_cols - p.pads_begin[1]);
+    std::copy(plane + h * in_w, plane + h * in_w + cols,
+              padded + (h + p.pads_begin[0]) * padded_cols + p.pads_begin[1]);
+  }
+  float* t[kIn];
+  for (int k = 0; k < kIn; ++k) t[k] = columns + k * padded_cols;
+  for (int64_t th = 0; th < tiles_h; ++th) {
+    const float* r = padded + kOut * th * padded_cols;
+    const int64_t w = padded_cols;
+    for (int64_t x = 0; x < padded_cols; ++x) {
+      KINGLET_BT(r[x], r[w + x], r[2 * w + x], r[3 * w + x], r[4 * w + x], r[5 * w + x], t[0][x], t[1][x],
+                 t[2][x], t[3][x], t[4][x], t[5][x])
+    }
+    for (int row = 0; row < kIn; ++row) {
+      const float* d = t[row];
+      float* v = out_c + row * kIn * stream + th * tiles_w;
+      for (int64_t tw = 0; tw < tiles_w; ++tw) {
+        const float* e = d + kOut * tw;
+        KINGLET_BT(e[0], e[1], e[2], e[3], e[4], e[5], v[tw], v[stream + tw], v[2 * stream + tw],
+                   v[3 * stream + tw], v[4 * stream + tw], v[5 * stream + tw])
+      }
+    }
+  }
+}
+
+// A^T (4 x 6) applied to six values m0..m5: [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0;
+// 0 1 -1 8 -8 1].
+#define KINGLET_AT(m0, m1, m2, m3, m4, m5, o0, o1, o2, o3) \
+  {                                                        \
+    const float sum12 = (m1) + (m2), diff12 = (m1) - (m2); \
+    const float sum34 = (m3) + (m4), diff34 = (m3) - (m4); \
+    o0 = (m0) + sum12 + sum34;                             \
+    o1 = diff12 + 2.0f * diff34;                           \
+    o2 = sum12 + 4.0f * sum34;                             \
+    o3 = diff12 + 8.0f * diff34 + (m5);                    \
+  }
+
+// Output transform of one output channel: Y = A^T m A per tile row — the 4x4 outputs of all the
+// row's tiles first (contiguous reads of the 36 GEMM results, `stream` floats apart, contiguous
+// writes, so it vectorises), then interleaved into four output rows with the bias, then the
+// activation.
+KINGLET_SIMD_CLONES void TransformOutput4(const reference::ConvParams& p, const Geometry& g,
+                                          const float* __restrict in_m, int64_t stream, float b,
+                                          const reference::FusedActivationParams& activation,
+                                          float* __restrict buffer, float* plane) {
+  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  const int64_t tiles_h = g.tiles_h, tiles_w = g.tiles_w;
+  // y[i * 4 + j][tw]: output (i, j) of tile tw in the row.
+  float* y[kOut * kOut];
+  for (int i = 0; i < kOut * kOut; ++i) y[i] = buffer + i * tiles_w;
+  for (int64_t th = 0; th < tiles_h; ++th) {
+    const float* __restrict row = in_m + th * tiles_w;
+    for (int64_t tw = 0; tw < tiles_w; ++tw) {
+      float s[kOut][kIn];  // A^T m: down the columns
+      for (int c = 0; c < kIn; ++c) {
+        const float* m = row + c * stream + tw;
+        KINGLET_AT(m[0], m[kIn * stream], m[2 * kIn * stream], m[3 * kIn * stream], m[4 * kIn * stream],
+                   m[5 * kIn * stream], s[0][c], s[1][c], s[2][c], s[3][c])
+      }
+      for (int i = 0; i < kOut; ++i) {
+        float o0, o1, o2, o3;
+        KINGLET_AT(s[i][0], s[i][1], s[i][2], s[i][3], s[i][4], s[i][5], o0, o1, o2, o3)
+        y[i * kOut + 0][tw] = o0 + b;
+        y[i * kOut + 1][tw] = o1 + b;
+        y[i * kOut + 2][tw] = o2 + b;
+        y[i * kOut + 3][tw] = o3 + b;
+      }
+    }
+    for (int i = 0; i < kOut && kOut * th + i < out_h; ++i) {
+      float* y_row = plane + (kOut * th + i) * out_w;
+      const int64_t whole = out_w / kOut;
+      for (int64_t tw = 0; tw < whole; ++tw) {
+        for (int j = 0; j < kOut; ++j) y_row[kOut * tw + j] = y[i * kOut + j][tw];
+      }
+      for (int64_t x = whole * kOut; x < out_w; ++x) y_row[x] = y[i * kOut + x % kOut][whole];
+      ApplyActivationInline(activation, y_row, out_w);
+    }
+  }
+}
+
+#undef KINGLET_BT
+#undef KINGLET_AT
+
 }  // namespace
 
 bool WinogradConv3x3Applies(const reference::ConvParams& p) {
@@ -158,73 +308,120 @@ bool WinogradConv3x3Applies(const reference::ConvParams& p) {
          p.strides[1] == 1 && p.dilations[0] == 1 && p.dilations[1] == 1;
 }
 
-WinogradWeights TransformWinogradWeights(const SgemmKernel& kernel, const reference::ConvParams& p, const float* w) {
+// F(4x4)'s transforms run along a tile row; below this many tiles per row (planes under 28 wide)
+// their loops hardly vectorise and cost more than the GEMM work they save (SqueezeNet's 13x13
+// fire modules ran 10% slower whole-network with F(4x4)).
+constexpr int64_t kMinTilesAlongRowF4 = 7;
+
+int ChooseWinogradTile(const SgemmKernel& kernel, const reference::ConvParams& p) {
+  // Time in units of one GEMM multiply-add, per transform point: the GEMM over tiles rounded up
+  // to whole NR-wide panels (a 7x7 plane is 4 tiles of 4x4: a quarter of a 16-wide panel), plus
+  // transforming C inputs and M outputs per tile. Measured on ResNet-18 and SqueezeNet (AVX2), a
+  // transformed element costs about 16 GEMM multiply-adds for F(2x2) and 48 for F(4x4), whose
+  // transforms have three times the arithmetic: F(4x4) wins where C and M are large enough for
+  // the GEMM to dominate.
+  auto cost = [&](int m, double per_element) {
+    const Geometry g = GeometryOf(p, m);
+    const double panels = static_cast<double>((g.tiles + kernel.nr - 1) / kernel.nr * kernel.nr);
+    const double gemm = panels * static_cast<double>(p.in_channels) * static_cast<double>(p.out_channels);
+    const double transforms =
+        per_element * static_cast<double>(g.tiles) * static_cast<double>(p.in_channels + p.out_channels);
+    return g.points * (gemm + transforms);
+  };
+  if (GeometryOf(p, 4).tiles_w < kMinTilesAlongRowF4) return 2;
+  return cost(4, 48.0) < cost(2, 16.0) ? 4 : 2;
+}
+
+WinogradWeights TransformWinogradWeights(const SgemmKernel& kernel, const reference::ConvParams& p,
+                                         const float* w, int tile) {
   const int64_t m_count = p.out_channels, c_count = p.in_channels;
+  const Geometry geometry = GeometryOf(p, tile);
+  const int points = geometry.points;
   // u[xi][m][c], then each xi's M x C matrix packed as the GEMM's A operand.
-  std::vector<float> u(static_cast<size_t>(kPoints * m_count * c_count));
-  float point[kPoints];
+  std::vector<float> u(static_cast<size_t>(points * m_count * c_count));
+  float point[36];
   for (int64_t m = 0; m < m_count; ++m) {
     for (int64_t c = 0; c < c_count; ++c) {
-      WeightTransform(w + (m * c_count + c) * 9, point);
-      for (int xi = 0; xi < kPoints; ++xi) u[(xi * m_count + m) * c_count + c] = point[xi];
+      if (tile == 4) {
+        WeightTransform4(w + (m * c_count + c) * 9, point);
+      } else {
+        WeightTransform2(w + (m * c_count + c) * 9, point);
+      }
+      for (int xi = 0; xi < points; ++xi) u[(xi * m_count + m) * c_count + c] = point[xi];
     }
   }
   WinogradWeights weights;
-  for (int xi = 0; xi < kPoints; ++xi) {
-    weights.transformed.push_back(
-        PackSgemmA(kernel, m_count, c_count, 1.0f, MatrixView{u.data() + xi * m_count * c_count, c_count, 1}));
+  weights.tile = tile;
+  for (int xi = 0; xi < points; ++xi) {
+    weights.transformed.push_back(PackSgemmA(kernel, m_count, c_count, 1.0f,
+                                             MatrixView{u.data() + xi * m_count * c_count, c_count, 1}));
   }
   return weights;
 }
 
-size_t WinogradConv3x3ScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p, int threads) {
-  const size_t tiles = static_cast<size_t>(TilesH(p) * TilesW(p));
-  const size_t v_bytes = Aligned(kPoints * p.in_channels * tiles * sizeof(float));
-  const size_t m_bytes = Aligned(kPoints * p.out_channels * tiles * sizeof(float));
+size_t WinogradConv3x3ScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p, int tile,
+                                   int threads) {
+  const Geometry g = GeometryOf(p, tile);
+  const size_t tiles = static_cast<size_t>(g.tiles);
+  const size_t v_bytes = Aligned(g.points * p.in_channels * tiles * sizeof(float));
+  const size_t m_bytes = Aligned(g.points * p.out_channels * tiles * sizeof(float));
   static const PackedMatrix kPackedMarker;
-  const size_t gemm_bytes = Aligned(SgemmThreadScratchBytes(kernel, PointProblem(p, &kPackedMarker), 1));
-  return v_bytes + m_bytes + (gemm_bytes + ThreadBufferBytes(p)) * static_cast<size_t>(threads);
+  const size_t gemm_bytes = Aligned(SgemmThreadScratchBytes(kernel, PointProblem(p, g, &kPackedMarker), 1));
+  return v_bytes + m_bytes + (gemm_bytes + ThreadBufferBytes(g)) * static_cast<size_t>(threads);
 }
 
-void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p, const WinogradWeights& weights,
-                     const float* x, const float* bias, const reference::FusedActivationParams& activation, float* y,
-                     runtime::ThreadPool* pool, void* scratch) {
+void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p,
+                     const WinogradWeights& weights, const float* x, const float* bias,
+                     const reference::FusedActivationParams& activation, float* y, runtime::ThreadPool* pool,
+                     void* scratch) {
+  const Geometry g = GeometryOf(p, weights.tile);
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  const int64_t tiles_h = TilesH(p), tiles_w = TilesW(p), tiles = tiles_h * tiles_w;
+  const int64_t tiles = g.tiles;
   const int64_t c_count = p.in_channels, m_count = p.out_channels;
   float* v = static_cast<float*>(scratch);  // v[xi][c][tile]
-  float* products = v + Aligned(kPoints * c_count * tiles * sizeof(float)) / sizeof(float);  // [xi][m][tile]
-  char* gemm_scratch = reinterpret_cast<char*>(products) + Aligned(kPoints * m_count * tiles * sizeof(float));
-  const size_t gemm_bytes = Aligned(SgemmThreadScratchBytes(kernel, PointProblem(p, &weights.transformed[0]), 1));
+  float* products = v + Aligned(g.points * c_count * tiles * sizeof(float)) / sizeof(float);  // [xi][m][tile]
+  char* gemm_scratch =
+      reinterpret_cast<char*>(products) + Aligned(g.points * m_count * tiles * sizeof(float));
+  const size_t gemm_bytes =
+      Aligned(SgemmThreadScratchBytes(kernel, PointProblem(p, g, &weights.transformed[0]), 1));
   char* thread_buffers = gemm_scratch + gemm_bytes * (pool != nullptr ? pool->size() : 1);
   auto thread_buffer = [&](int slot) {
-    return reinterpret_cast<float*>(thread_buffers + ThreadBufferBytes(p) * slot);
+    return reinterpret_cast<float*>(thread_buffers + ThreadBufferBytes(g) * slot);
   };
 
   for (int64_t n = 0; n < p.batch; ++n) {
     const float* x_n = x + n * c_count * in_h * in_w;
     float* y_n = y + n * m_count * out_h * out_w;
-    // Input transform, one channel per task: copy the channel into its zero border, then 4x4
-    // tiles every 2 pixels. The loop runs along a tile row, so each of the 16 outputs is a
-    // contiguous stream and the compiler vectorises across tiles.
+    // Input transform, one channel per task.
     runtime::ParallelFor(pool, c_count, [&](int64_t c, int slot) {
-      TransformInputChannel(p, x_n + c * in_h * in_w, thread_buffer(slot), v + c * tiles, c_count * tiles);
+      const float* plane = x_n + c * in_h * in_w;
+      if (g.m == 4) {
+        TransformInput4(p, g, plane, thread_buffer(slot), v + c * tiles, c_count * tiles);
+      } else {
+        TransformInput2(p, g, plane, thread_buffer(slot), v + c * tiles, c_count * tiles);
+      }
     });
-    // The 16 GEMMs, one per task: products[xi] (M x tiles) = U[xi] (M x C) * v[xi] (C x tiles).
-    runtime::ParallelFor(pool, kPoints, [&](int64_t xi, int slot) {
-      SgemmProblem pr = PointProblem(p, &weights.transformed[xi]);
+    // One GEMM per transform point and task: products[xi] (M x tiles) = U[xi] (M x C) * v[xi]
+    // (C x tiles).
+    runtime::ParallelFor(pool, g.points, [&](int64_t xi, int slot) {
+      SgemmProblem pr = PointProblem(p, g, &weights.transformed[xi]);
       pr.b = MatrixView{v + xi * c_count * tiles, tiles, 1};
       pr.c = products + xi * m_count * tiles;
       pr.ldc = tiles;
       SgemmRun(kernel, pr, nullptr, gemm_scratch + gemm_bytes * slot);
     });
-    // Output transform, one output channel per task: Y = A^T m A along a tile row (contiguous
-    // reads of the 16 GEMM results), into two row buffers, then bias and activation on the way
-    // to Y.
+    // Output transform, one output channel per task, with bias and activation.
     runtime::ParallelFor(pool, m_count, [&](int64_t m, int slot) {
-      TransformOutputChannel(p, products + m * tiles, m_count * tiles, bias != nullptr ? bias[m] : 0.0f, activation,
-                             thread_buffer(slot), y_n + m * out_h * out_w);
+      const float b = bias != nullptr ? bias[m] : 0.0f;
+      float* plane = y_n + m * out_h * out_w;
+      if (g.m == 4) {
+        TransformOutput4(p, g, products + m * tiles, m_count * tiles, b, activation, thread_buffer(slot),
+                         plane);
+      } else {
+        TransformOutput2(p, g, products + m * tiles, m_count * tiles, b, activation, thread_buffer(slot),
+                         plane);
+      }
     });
   }
 }

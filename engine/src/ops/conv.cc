@@ -88,12 +88,13 @@ class ConvOp : public Op {
     if (kernels::WinogradConv3x3Applies(params_) && w->is_constant && in_channels >= kWinogradMinChannels &&
         out_channels >= kWinogradMinChannels) {
       strategy_ = Strategy::kWinograd;
-      if (winograd_ == nullptr || !w->is_initializer || winograd_from_ != w->data) {
+      const int tile = kernels::ChooseWinogradTile(gemm_, params_);
+      if (winograd_ == nullptr || !w->is_initializer || winograd_from_ != w->data || winograd_->tile != tile) {
         winograd_ = std::make_unique<kernels::WinogradWeights>(
-            kernels::TransformWinogradWeights(gemm_, params_, w->as<const float>()));
+            kernels::TransformWinogradWeights(gemm_, params_, w->as<const float>(), tile));
         winograd_from_ = w->data;
       }
-      ctx.scratch_bytes = kernels::WinogradConv3x3ScratchBytes(gemm_, params_, ctx.pool->size());
+      ctx.scratch_bytes = kernels::WinogradConv3x3ScratchBytes(gemm_, params_, tile, ctx.pool->size());
       return Status::Ok();
     }
     // Constant weights are packed for the GEMM once; a re-plan (new input shape) keeps them.

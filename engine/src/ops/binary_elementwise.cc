@@ -1,6 +1,7 @@
 // Add, Sub, Mul, Div (opset 7+): numpy-broadcast arithmetic on float32, int32 and int64.
 #include <memory>
 
+#include "kernels/binary_float.h"
 #include "kernels/reference/elementwise.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
@@ -34,6 +35,7 @@ class BinaryArithmeticOp : public Op {
     KINGLET_ASSIGN_OR_RETURN(Shape out_shape, BroadcastShapes(a->shape, b->shape));
     plan_ = ref::PlanBroadcast(a->shape, b->shape, out_shape);
     dtype_ = a->dtype;
+    same_shape_float_ = dtype_ == DataType::kFloat32 && a->shape == b->shape;
     ctx.output(0)->dtype = dtype_;
     ctx.output(0)->shape = std::move(out_shape);
     return Status::Ok();
@@ -41,6 +43,11 @@ class BinaryArithmeticOp : public Op {
 
   Status Eval(OpContext& ctx) override {
     if (ctx.output(0)->element_count() == 0) return Status::Ok();
+    if (same_shape_float_) {
+      kernels::BinaryFloatSameShape(FastOp(), ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
+                                    ctx.output(0)->as<float>(), ctx.output(0)->element_count(), ctx.pool);
+      return Status::Ok();
+    }
     switch (dtype_) {
       case DataType::kInt32:
         return Run<int32_t>(ctx);
@@ -52,6 +59,19 @@ class BinaryArithmeticOp : public Op {
   }
 
  private:
+  kernels::BinaryFloatOp FastOp() const {
+    switch (kind_) {
+      case Arithmetic::kSub:
+        return kernels::BinaryFloatOp::kSub;
+      case Arithmetic::kMul:
+        return kernels::BinaryFloatOp::kMul;
+      case Arithmetic::kDiv:
+        return kernels::BinaryFloatOp::kDiv;
+      default:
+        return kernels::BinaryFloatOp::kAdd;
+    }
+  }
+
   template <typename T>
   Status Run(OpContext& ctx) const {
     const T* a = ctx.input(0)->as<const T>();
@@ -78,6 +98,7 @@ class BinaryArithmeticOp : public Op {
 
   const Arithmetic kind_;
   DataType dtype_ = DataType::kUndefined;
+  bool same_shape_float_ = false;  // the fast kernel's case
   ref::BroadcastPlan plan_;
 };
 

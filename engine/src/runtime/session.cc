@@ -211,6 +211,24 @@ class Session::Impl {
       if (it != request_of_value.end()) requests[it->second].last_use = step_count;
     }
 
+    // Concats written in place: each input becomes a slice of the output's buffer, which then
+    // lives from the first producer to the last reader of the output or of any input.
+    std::map<int32_t, std::pair<int32_t, size_t>> slice_of;  // input value -> (concat output, byte offset)
+    for (int i = 0; i < step_count; ++i) {
+      if (!ConcatInPlace(i, request_of_value, slice_of)) continue;
+      const int32_t out = nodes_[i].outputs[0];
+      runtime::BufferRequest& whole = requests[request_of_value[out]];
+      size_t offset = 0;
+      for (int32_t v : nodes_[i].inputs) {
+        runtime::BufferRequest& part = requests[request_of_value[v]];
+        whole.first_use = std::min(whole.first_use, part.first_use);
+        whole.last_use = std::max(whole.last_use, part.last_use);
+        slice_of[v] = {out, offset};
+        offset += part.bytes;
+        part.bytes = 0;  // no space of its own
+      }
+    }
+
     const runtime::MemoryPlan plan = runtime::GreedyBySizePlanner().Plan(requests, kArenaAlignment);
     if (plan.arena_bytes > arena_capacity_) {
       void* p = std::aligned_alloc(kArenaAlignment, plan.arena_bytes);
@@ -228,7 +246,42 @@ class Session::Impl {
         contexts_[-v - 1].scratch = base + plan.offsets[r];
       }
     }
+    for (const auto& [v, slice] : slice_of) {
+      refs_[v].data = static_cast<uint8_t*>(refs_[slice.first].data) + slice.second;
+    }
     return Status::Ok();
+  }
+
+  // Whether node i is a Concat whose inputs can be written straight into its output: the axis
+  // has nothing outside it (batch 1 on the channel axis), so every input is one contiguous
+  // slice; each input is a distinct intermediate value of the same dtype, produced by this
+  // session, not a graph output and not yet a slice of another concat; the output is not itself
+  // a slice.
+  bool ConcatInPlace(int i, const std::map<int32_t, size_t>& request_of_value,
+                     const std::map<int32_t, std::pair<int32_t, size_t>>& slice_of) const {
+    const ir::Node& node = nodes_[i];
+    if (node.op_type != "Concat" || node.outputs.size() != 1 || node.inputs.empty()) return false;
+    const ops::TensorRef& out = refs_[node.outputs[0]];
+    const int64_t rank = static_cast<int64_t>(out.shape.size());
+    int64_t axis = node.attrs.GetInt("axis", 0);
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) return false;
+    for (int64_t d = 0; d < axis; ++d) {
+      if (out.shape[d] != 1) return false;
+    }
+    if (!request_of_value.count(node.outputs[0]) || slice_of.count(node.outputs[0])) return false;
+    for (size_t k = 0; k < node.inputs.size(); ++k) {
+      const int32_t v = node.inputs[k];
+      if (v == ir::kNoValue || !request_of_value.count(v) || slice_of.count(v)) return false;
+      if (refs_[v].dtype != out.dtype) return false;
+      for (size_t j = 0; j < k; ++j) {
+        if (node.inputs[j] == v) return false;
+      }
+      for (int32_t g : graph_.outputs) {
+        if (g == v) return false;
+      }
+    }
+    return true;
   }
 
   Status CopyOutputs(std::vector<NamedTensor>* outputs) const {

@@ -96,6 +96,45 @@ TEST(Session, SmallWeightInputsAreRepackedWhenTheyChange) {
   for (int j = 0; j < 16; ++j) EXPECT_FLOAT_EQ(outputs[0].tensor.data<float>()[16 + j], 13.0f) << j;
 }
 
+// c = Concat(relu(x), x + 1) on axis 1, d = relu(x) * 2 read after the concat, and e =
+// Concat(d, d). With batch 1 the first concat is planned in place (its inputs are slices of its
+// output) and relu(x) must survive in that slice until d reads it; with batch 2 (rows
+// interleave) and for a repeated input the concat copies. Every case gives the same numbers.
+TEST(Session, ConcatInPlaceKeepsEveryReaderRight) {
+  ir::Graph g;
+  const int32_t x = g.AddValue({"x", DataType::kFloat32, {-1, 3}, true});
+  const int32_t one = g.AddValue({"one", DataType::kFloat32, {3}, true});
+  const int32_t two = g.AddValue({"two", DataType::kFloat32, {3}, true});
+  const int32_t a = g.AddValue({"a", DataType::kFloat32, {-1, 3}, true});
+  const int32_t b = g.AddValue({"b", DataType::kFloat32, {-1, 3}, true});
+  const int32_t c = g.AddValue({"c", DataType::kFloat32, {-1, 6}, true});
+  const int32_t d = g.AddValue({"d", DataType::kFloat32, {-1, 3}, true});
+  const int32_t e = g.AddValue({"e", DataType::kFloat32, {-1, 6}, true});
+  g.inputs = {x};
+  g.outputs = {c, e};
+  g.constants[one] = Tensor::FromFloats({3}, {1, 1, 1});
+  g.constants[two] = Tensor::FromFloats({3}, {2, 2, 2});
+  ir::Attributes axis1;
+  axis1.Set(ir::Attribute::Int("axis", 1));
+  g.nodes = {ir::Node{"relu", "Relu", {x}, {a}, {}}, ir::Node{"add", "Add", {x, one}, {b}, {}},
+             ir::Node{"cat", "Concat", {a, b}, {c}, axis1}, ir::Node{"mul", "Mul", {a, two}, {d}, {}},
+             ir::Node{"cat2", "Concat", {d, d}, {e}, axis1}};
+  auto model = Model::FromGraph(std::move(g));
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok());
+  std::vector<NamedTensor> outputs;
+  ASSERT_TRUE((*session)->Run({{"x", Tensor::FromFloats({1, 3}, {-1, 2, 3})}}, &outputs).ok());
+  auto values = [](const Tensor& t) {
+    return std::vector<float>(t.data<float>(), t.data<float>() + t.element_count());
+  };
+  EXPECT_EQ(values(outputs[0].tensor), (std::vector<float>{0, 2, 3, 0, 3, 4}));
+  EXPECT_EQ(values(outputs[1].tensor), (std::vector<float>{0, 4, 6, 0, 4, 6}));
+  ASSERT_TRUE((*session)->Run({{"x", Tensor::FromFloats({2, 3}, {-1, 2, 3, 4, -5, 6})}}, &outputs).ok());
+  EXPECT_EQ(values(outputs[0].tensor), (std::vector<float>{0, 2, 3, 0, 3, 4, 4, 0, 6, 5, -4, 7}));
+  EXPECT_EQ(values(outputs[1].tensor), (std::vector<float>{0, 4, 6, 0, 4, 6, 8, 0, 12, 8, 0, 12}));
+}
+
 TEST(Session, RefusesBadInputsWithClearMessages) {
   auto session = Session::Create(AddReluModel());
   ASSERT_TRUE(session.ok());

@@ -17,38 +17,66 @@ size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 struct Geometry {
   int m;       // output tile edge: 2 or 4
   int points;  // (m + 2)^2
-  int64_t tiles_h, tiles_w, tiles;
-  int64_t padded_rows, padded_cols;
+  int64_t tiles_h, tiles_w;
+  int64_t padded_cols;
+  int64_t block_rows;   // tile rows per block
+  int64_t block_tiles;  // block_rows * tiles_w
 };
 
-Geometry GeometryOf(const reference::ConvParams& p, int m) {
+Geometry GeometryOf(const reference::ConvParams& p, int m, int64_t max_block_bytes = kWinogradMaxBlockBytes) {
   Geometry g;
   g.m = m;
   g.points = (m + 2) * (m + 2);
   g.tiles_h = (p.out_spatial[0] + m - 1) / m;
   g.tiles_w = (p.out_spatial[1] + m - 1) / m;
-  g.tiles = g.tiles_h * g.tiles_w;
-  g.padded_rows = m * g.tiles_h + 2;
   g.padded_cols = m * g.tiles_w + 2;
+  const int64_t row_bytes = g.points * (p.in_channels + p.out_channels) * g.tiles_w * 4;
+  g.block_rows = std::max<int64_t>(1, std::min(g.tiles_h, max_block_bytes / std::max<int64_t>(1, row_bytes)));
+  g.block_tiles = g.block_rows * g.tiles_w;
   return g;
 }
 
-// Per thread: the padded plane and m + 2 rows of column-transformed input (the input transform),
-// or m * m rows of tile outputs (the output transform), whichever is larger.
+// Padded input rows one block of tile rows reads: m per tile row, plus the 2 the last tile
+// overlaps into.
+int64_t WindowRows(const Geometry& g) { return g.m * g.block_rows + 2; }
+
+// Per thread: a block's window of the zero-bordered input and m + 2 rows of column-transformed
+// input (the input transform), or m * m rows of tile outputs (the output transform), whichever
+// is larger.
 size_t ThreadBufferBytes(const Geometry& g) {
-  const int64_t input = (g.padded_rows + g.m + 2) * g.padded_cols;
+  const int64_t input = (WindowRows(g) + g.m + 2) * g.padded_cols;
   const int64_t output = g.m * g.m * g.tiles_w;
   return Aligned(static_cast<size_t>(std::max(input, output)) * sizeof(float));
 }
 
-// The GEMM of one transform point, shapes only (for the scratch size).
-SgemmProblem PointProblem(const reference::ConvParams& p, const Geometry& g, const PackedMatrix* packed) {
+// The GEMM of one transform point over `tiles` tiles, shapes only (for the scratch size).
+SgemmProblem PointProblem(const reference::ConvParams& p, int64_t tiles, const PackedMatrix* packed) {
   SgemmProblem pr;
   pr.m = p.out_channels;
-  pr.n = g.tiles;
+  pr.n = tiles;
   pr.k = p.in_channels;
   pr.packed_a = packed;
   return pr;
+}
+
+// Tile rows [begin, end) of the plane: one block.
+struct TileRows {
+  int64_t begin, end;
+};
+
+// Copies the padded rows tile rows `rows` read into `window` (zero outside the input), so the
+// transforms need no bounds checks.
+void FillWindow(const reference::ConvParams& p, const Geometry& g, TileRows rows, const float* plane,
+                float* window) {
+  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
+  const int64_t count = g.m * (rows.end - rows.begin) + 2;
+  std::fill_n(window, count * g.padded_cols, 0.0f);
+  const int64_t cols = std::min(in_w, g.padded_cols - p.pads_begin[1]);
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t h = g.m * rows.begin + r - p.pads_begin[0];
+    if (h < 0 || h >= in_h || cols <= 0) continue;
+    std::copy(plane + h * in_w, plane + h * in_w + cols, window + r * g.padded_cols + p.pads_begin[1]);
+  }
 }
 
 // ---- F(2x2, 3x3): 4x4 input tiles every 2 pixels, 16 points.
@@ -76,21 +104,14 @@ void WeightTransform2(const float g[9], float* u) {
 // whole padded rows and B along them; both loops stream contiguous (or stride-2) memory, so the
 // compiler vectorises them, and each of the 16 outputs (`stream` floats apart) is a contiguous run
 // across the row's tiles.
-KINGLET_SIMD_CLONES void TransformInput2(const reference::ConvParams& p, const Geometry& g,
+KINGLET_SIMD_CLONES void TransformInput2(const reference::ConvParams& p, const Geometry& g, TileRows rows,
                                          const float* plane, float* __restrict buffer,
                                          float* __restrict out_c, int64_t stream) {
-  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
-  const int64_t tiles_h = g.tiles_h, tiles_w = g.tiles_w;
-  const int64_t padded_rows = g.padded_rows, padded_cols = g.padded_cols;
+  const int64_t tiles_w = g.tiles_w, padded_cols = g.padded_cols;
   float* padded = buffer;
-  float* columns = buffer + padded_rows * padded_cols;  // 4 rows: B^T applied down the tile row
-  std::fill_n(padded, padded_rows * padded_cols, 0.0f);
-  for (int64_t h = 0; h < in_h && h + p.pads_begin[0] < padded_rows; ++h) {
-    const int64_t cols = std::min(in_w, padded_cols - p.pads_begin[1]);
-    std::copy(plane + h * in_w, plane + h * in_w + cols,
-              padded + (h + p.pads_begin[0]) * padded_cols + p.pads_begin[1]);
-  }
-  for (int64_t th = 0; th < tiles_h; ++th) {
+  float* columns = buffer + WindowRows(g) * padded_cols;  // 4 rows: B^T applied down the tile row
+  FillWindow(p, g, rows, plane, padded);
+  for (int64_t th = 0; th < rows.end - rows.begin; ++th) {
     const float* r0 = padded + 2 * th * padded_cols;
     const float* r1 = r0 + padded_cols;
     const float* r2 = r1 + padded_cols;
@@ -126,13 +147,14 @@ KINGLET_SIMD_CLONES void TransformInput2(const reference::ConvParams& p, const G
 // row: the 2x2 outputs of all the row's tiles first (contiguous reads of the 16 GEMM results,
 // `stream` floats apart, and contiguous writes, so it vectorises), then interleaved into two
 // output rows with the bias, then the activation.
-KINGLET_SIMD_CLONES void TransformOutput2(const reference::ConvParams& p, const Geometry& g,
+KINGLET_SIMD_CLONES void TransformOutput2(const reference::ConvParams& p, const Geometry& g, TileRows rows,
                                           const float* __restrict in_m, int64_t stream, float b,
                                           const reference::FusedActivationParams& activation,
                                           float* __restrict buffer, float* plane) {
-  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  const int64_t tiles_h = g.tiles_h, tiles_w = g.tiles_w;
-  float* y00 = buffer;  // top-left output of each tile in the row, then top-right, ...
+  const int64_t out_h = p.out_spatial[0] - 2 * rows.begin, out_w = p.out_spatial[1];
+  const int64_t tiles_h = rows.end - rows.begin, tiles_w = g.tiles_w;
+  plane += 2 * rows.begin * out_w;  // the block's first output row
+  float* y00 = buffer;              // top-left output of each tile in the row, then top-right, ...
   float* y01 = y00 + tiles_w;
   float* y10 = y01 + tiles_w;
   float* y11 = y10 + tiles_w;
@@ -208,23 +230,16 @@ void WeightTransform4(const float g[9], float* u) {
 // V = B^T d B. Per tile row, B^T runs down whole padded rows and B along them; both loops stream
 // contiguous (or stride-4) memory, so the compiler vectorises them, and each of the 36 outputs
 // (`stream` floats apart) is a contiguous run across the row's tiles.
-KINGLET_SIMD_CLONES void TransformInput4(const reference::ConvParams& p, const Geometry& g,
+KINGLET_SIMD_CLONES void TransformInput4(const reference::ConvParams& p, const Geometry& g, TileRows rows,
                                          const float* plane, float* __restrict buffer,
                                          float* __restrict out_c, int64_t stream) {
-  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
-  const int64_t tiles_h = g.tiles_h, tiles_w = g.tiles_w;
-  const int64_t padded_rows = g.padded_rows, padded_cols = g.padded_cols;
+  const int64_t tiles_w = g.tiles_w, padded_cols = g.padded_cols;
   float* padded = buffer;
-  float* columns = buffer + padded_rows * padded_cols;  // 6 rows: B^T applied down the tile row
-  std::fill_n(padded, padded_rows * padded_cols, 0.0f);
-  for (int64_t h = 0; h < in_h && h + p.pads_begin[0] < padded_rows; ++h) {
-    const int64_t cols = std::min(in_w, padded_cols - p.pads_begin[1]);
-    std::copy(plane + h * in_w, plane + h * in_w + cols,
-              padded + (h + p.pads_begin[0]) * padded_cols + p.pads_begin[1]);
-  }
+  float* columns = buffer + WindowRows(g) * padded_cols;  // 6 rows: B^T applied down the tile row
+  FillWindow(p, g, rows, plane, padded);
   float* t[kIn];
   for (int k = 0; k < kIn; ++k) t[k] = columns + k * padded_cols;
-  for (int64_t th = 0; th < tiles_h; ++th) {
+  for (int64_t th = 0; th < rows.end - rows.begin; ++th) {
     const float* r = padded + kOut * th * padded_cols;
     const int64_t w = padded_cols;
     for (int64_t x = 0; x < padded_cols; ++x) {
@@ -259,12 +274,13 @@ KINGLET_SIMD_CLONES void TransformInput4(const reference::ConvParams& p, const G
 // row's tiles first (contiguous reads of the 36 GEMM results, `stream` floats apart, contiguous
 // writes, so it vectorises), then interleaved into four output rows with the bias, then the
 // activation.
-KINGLET_SIMD_CLONES void TransformOutput4(const reference::ConvParams& p, const Geometry& g,
+KINGLET_SIMD_CLONES void TransformOutput4(const reference::ConvParams& p, const Geometry& g, TileRows rows,
                                           const float* __restrict in_m, int64_t stream, float b,
                                           const reference::FusedActivationParams& activation,
                                           float* __restrict buffer, float* plane) {
-  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  const int64_t tiles_h = g.tiles_h, tiles_w = g.tiles_w;
+  const int64_t out_h = p.out_spatial[0] - kOut * rows.begin, out_w = p.out_spatial[1];
+  const int64_t tiles_h = rows.end - rows.begin, tiles_w = g.tiles_w;
+  plane += kOut * rows.begin * out_w;  // the block's first output row
   // y[i * 4 + j][tw]: output (i, j) of tile tw in the row.
   float* y[kOut * kOut];
   for (int i = 0; i < kOut * kOut; ++i) y[i] = buffer + i * tiles_w;
@@ -322,10 +338,11 @@ int ChooseWinogradTile(const SgemmKernel& kernel, const reference::ConvParams& p
   // the GEMM to dominate.
   auto cost = [&](int m, double per_element) {
     const Geometry g = GeometryOf(p, m);
-    const double panels = static_cast<double>((g.tiles + kernel.nr - 1) / kernel.nr * kernel.nr);
+    const int64_t tiles = g.tiles_h * g.tiles_w;
+    const double panels = static_cast<double>((tiles + kernel.nr - 1) / kernel.nr * kernel.nr);
     const double gemm = panels * static_cast<double>(p.in_channels) * static_cast<double>(p.out_channels);
     const double transforms =
-        per_element * static_cast<double>(g.tiles) * static_cast<double>(p.in_channels + p.out_channels);
+        per_element * static_cast<double>(tiles) * static_cast<double>(p.in_channels + p.out_channels);
     return g.points * (gemm + transforms);
   };
   if (GeometryOf(p, 4).tiles_w < kMinTilesAlongRowF4) return 2;
@@ -359,14 +376,15 @@ WinogradWeights TransformWinogradWeights(const SgemmKernel& kernel, const refere
   return weights;
 }
 
-size_t WinogradConv3x3ScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p, int tile,
-                                   int threads) {
-  const Geometry g = GeometryOf(p, tile);
-  const size_t tiles = static_cast<size_t>(g.tiles);
+size_t WinogradConv3x3ScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p,
+                                   const WinogradWeights& weights, int threads) {
+  const Geometry g = GeometryOf(p, weights.tile, weights.max_block_bytes);
+  const size_t tiles = static_cast<size_t>(g.block_tiles);
   const size_t v_bytes = Aligned(g.points * p.in_channels * tiles * sizeof(float));
   const size_t m_bytes = Aligned(g.points * p.out_channels * tiles * sizeof(float));
   static const PackedMatrix kPackedMarker;
-  const size_t gemm_bytes = Aligned(SgemmThreadScratchBytes(kernel, PointProblem(p, g, &kPackedMarker), 1));
+  const size_t gemm_bytes =
+      Aligned(SgemmThreadScratchBytes(kernel, PointProblem(p, g.block_tiles, &kPackedMarker), 1));
   return v_bytes + m_bytes + (gemm_bytes + ThreadBufferBytes(g)) * static_cast<size_t>(threads);
 }
 
@@ -374,17 +392,17 @@ void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p,
                      const WinogradWeights& weights, const float* x, const float* bias,
                      const reference::FusedActivationParams& activation, float* y, runtime::ThreadPool* pool,
                      void* scratch) {
-  const Geometry g = GeometryOf(p, weights.tile);
+  const Geometry g = GeometryOf(p, weights.tile, weights.max_block_bytes);
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  const int64_t tiles = g.tiles;
   const int64_t c_count = p.in_channels, m_count = p.out_channels;
-  float* v = static_cast<float*>(scratch);  // v[xi][c][tile]
-  float* products = v + Aligned(g.points * c_count * tiles * sizeof(float)) / sizeof(float);  // [xi][m][tile]
+  float* v = static_cast<float*>(scratch);  // v[xi][c][tile of the block]
+  float* products =
+      v + Aligned(g.points * c_count * g.block_tiles * sizeof(float)) / sizeof(float);  // [xi][m][tile]
   char* gemm_scratch =
-      reinterpret_cast<char*>(products) + Aligned(g.points * m_count * tiles * sizeof(float));
+      reinterpret_cast<char*>(products) + Aligned(g.points * m_count * g.block_tiles * sizeof(float));
   const size_t gemm_bytes =
-      Aligned(SgemmThreadScratchBytes(kernel, PointProblem(p, g, &weights.transformed[0]), 1));
+      Aligned(SgemmThreadScratchBytes(kernel, PointProblem(p, g.block_tiles, &weights.transformed[0]), 1));
   char* thread_buffers = gemm_scratch + gemm_bytes * (pool != nullptr ? pool->size() : 1);
   auto thread_buffer = [&](int slot) {
     return reinterpret_cast<float*>(thread_buffers + ThreadBufferBytes(g) * slot);
@@ -393,36 +411,40 @@ void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p,
   for (int64_t n = 0; n < p.batch; ++n) {
     const float* x_n = x + n * c_count * in_h * in_w;
     float* y_n = y + n * m_count * out_h * out_w;
-    // Input transform, one channel per task.
-    runtime::ParallelFor(pool, c_count, [&](int64_t c, int slot) {
-      const float* plane = x_n + c * in_h * in_w;
-      if (g.m == 4) {
-        TransformInput4(p, g, plane, thread_buffer(slot), v + c * tiles, c_count * tiles);
-      } else {
-        TransformInput2(p, g, plane, thread_buffer(slot), v + c * tiles, c_count * tiles);
-      }
-    });
-    // One GEMM per transform point and task: products[xi] (M x tiles) = U[xi] (M x C) * v[xi]
-    // (C x tiles).
-    runtime::ParallelFor(pool, g.points, [&](int64_t xi, int slot) {
-      SgemmProblem pr = PointProblem(p, g, &weights.transformed[xi]);
-      pr.b = MatrixView{v + xi * c_count * tiles, tiles, 1};
-      pr.c = products + xi * m_count * tiles;
-      pr.ldc = tiles;
-      SgemmRun(kernel, pr, nullptr, gemm_scratch + gemm_bytes * slot);
-    });
-    // Output transform, one output channel per task, with bias and activation.
-    runtime::ParallelFor(pool, m_count, [&](int64_t m, int slot) {
-      const float b = bias != nullptr ? bias[m] : 0.0f;
-      float* plane = y_n + m * out_h * out_w;
-      if (g.m == 4) {
-        TransformOutput4(p, g, products + m * tiles, m_count * tiles, b, activation, thread_buffer(slot),
-                         plane);
-      } else {
-        TransformOutput2(p, g, products + m * tiles, m_count * tiles, b, activation, thread_buffer(slot),
-                         plane);
-      }
-    });
+    for (int64_t first = 0; first < g.tiles_h; first += g.block_rows) {
+      const TileRows rows{first, std::min(g.tiles_h, first + g.block_rows)};
+      const int64_t tiles = (rows.end - rows.begin) * g.tiles_w;
+      // Input transform, one channel per task.
+      runtime::ParallelFor(pool, c_count, [&](int64_t c, int slot) {
+        const float* plane = x_n + c * in_h * in_w;
+        if (g.m == 4) {
+          TransformInput4(p, g, rows, plane, thread_buffer(slot), v + c * tiles, c_count * tiles);
+        } else {
+          TransformInput2(p, g, rows, plane, thread_buffer(slot), v + c * tiles, c_count * tiles);
+        }
+      });
+      // One GEMM per transform point and task: products[xi] (M x tiles) = U[xi] (M x C) * v[xi]
+      // (C x tiles).
+      runtime::ParallelFor(pool, g.points, [&](int64_t xi, int slot) {
+        SgemmProblem pr = PointProblem(p, tiles, &weights.transformed[xi]);
+        pr.b = MatrixView{v + xi * c_count * tiles, tiles, 1};
+        pr.c = products + xi * m_count * tiles;
+        pr.ldc = tiles;
+        SgemmRun(kernel, pr, nullptr, gemm_scratch + gemm_bytes * slot);
+      });
+      // Output transform, one output channel per task, with bias and activation.
+      runtime::ParallelFor(pool, m_count, [&](int64_t m, int slot) {
+        const float b = bias != nullptr ? bias[m] : 0.0f;
+        float* plane = y_n + m * out_h * out_w;
+        if (g.m == 4) {
+          TransformOutput4(p, g, rows, products + m * tiles, m_count * tiles, b, activation,
+                           thread_buffer(slot), plane);
+        } else {
+          TransformOutput2(p, g, rows, products + m * tiles, m_count * tiles, b, activation,
+                           thread_buffer(slot), plane);
+        }
+      });
+    }
   }
 }
 

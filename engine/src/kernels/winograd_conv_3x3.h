@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "kernels/reference/conv.h"
@@ -33,17 +34,23 @@ bool WinogradConv3x3Applies(const reference::ConvParams& p);
 // The output tile edge, 2 or 4, whose GEMMs run fewer multiply-adds for this shape on `kernel`.
 int ChooseWinogradTile(const SgemmKernel& kernel, const reference::ConvParams& p);
 
+// The transformed input and the GEMMs' products of one block of tile rows take at most this
+// many bytes; larger planes run block by block, so a 224x224 layer with 64 channels each way
+// needs 8 MB of scratch instead of 100 MB (and the block stays nearer the caches).
+constexpr int64_t kWinogradMaxBlockBytes = 8 << 20;
+
 // U[xi] for each of the (tile + 2)^2 points, each packed as the A operand of an M x C GEMM.
 struct WinogradWeights {
   int tile = 2;
+  int64_t max_block_bytes = kWinogradMaxBlockBytes;  // tests shrink it to run many blocks
   std::vector<PackedMatrix> transformed;
 };
 
 WinogradWeights TransformWinogradWeights(const SgemmKernel& kernel, const reference::ConvParams& p,
                                          const float* w, int tile);
 
-size_t WinogradConv3x3ScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p, int tile,
-                                   int threads);
+size_t WinogradConv3x3ScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p,
+                                   const WinogradWeights& weights, int threads);
 
 void WinogradConv3x3(const SgemmKernel& kernel, const reference::ConvParams& p,
                      const WinogradWeights& weights, const float* x, const float* bias,

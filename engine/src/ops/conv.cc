@@ -94,7 +94,7 @@ class ConvOp : public Op {
             kernels::TransformWinogradWeights(gemm_, params_, w->as<const float>(), tile));
         winograd_from_ = w->data;
       }
-      ctx.scratch_bytes = kernels::WinogradConv3x3ScratchBytes(gemm_, params_, tile, ctx.pool->size());
+      ctx.scratch_bytes = kernels::WinogradConv3x3ScratchBytes(gemm_, params_, *winograd_, ctx.pool->size());
       return Status::Ok();
     }
     // Constant weights are packed for the GEMM once; a re-plan (new input shape) keeps them.

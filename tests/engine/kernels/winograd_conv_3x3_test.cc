@@ -1,6 +1,7 @@
 // Winograd F(2x2, 3x3) and F(4x4, 3x3) against the reference Conv (+ activation): odd and even output sizes
 // (partial edge tiles), pads 0..2 and asymmetric, batches, channel counts around the GEMM's tile
-// sizes, with every GEMM tile this CPU runs, on one thread and on a pool.
+// sizes, whole planes and blocks of tile rows, with every GEMM tile this CPU runs, on one thread
+// and on a pool.
 #include "kernels/winograd_conv_3x3.h"
 
 #include <gtest/gtest.h>
@@ -53,9 +54,11 @@ TEST(WinogradConv3x3Test, RandomGeometriesMatchTheReference) {
       reference::ApplyFusedActivation(activation, expected.data(), static_cast<int64_t>(y_count));
 
       runtime::ThreadPool* threads = trial / 2 % 2 == 1 ? &pool : nullptr;
-      const WinogradWeights weights = TransformWinogradWeights(*kernel, p, w.data(), tile);
+      WinogradWeights weights = TransformWinogradWeights(*kernel, p, w.data(), tile);
+      // Every third trial runs the plane in blocks of one or a few tile rows.
+      if (trial % 3 == 2) weights.max_block_bytes = 4096;
       std::vector<unsigned char> scratch(
-          WinogradConv3x3ScratchBytes(*kernel, p, tile, threads ? threads->size() : 1) + 64);
+          WinogradConv3x3ScratchBytes(*kernel, p, weights, threads ? threads->size() : 1) + 64);
       void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
       WinogradConv3x3(*kernel, p, weights, x.data(), with_bias ? bias.data() : nullptr, activation,
                       got.data(), threads, aligned);

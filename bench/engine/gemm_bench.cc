@@ -1,9 +1,9 @@
 // GEMM micro-benchmark: GFLOP/s of every SGEMM tile this CPU runs, through the packed driver,
 // on large square shapes and on the shapes SqueezeNet's convolutions produce, against this CPU's
 // theoretical FP32 peak measured in the same run (cores x FMA ports x lanes x 2 x clock). Then
-// the sparse-weight kernel against the best dense tile (weights packed once, as the engine does)
-// on LeNet-300-100's first layer at batch 1, pruned to several densities: the ratio is where
-// kSparseGemmMaxDensity comes from.
+// the sparse-weight kernels against the best dense tile (weights packed once, as the engine does)
+// on LeNet-300-100's first layer at batch 1 and on conv layers over their im2col matrix, pruned
+// to several densities: the ratios are where the sparse paths' density limits come from.
 //
 //   gemm_bench [--seconds S]
 #include <algorithm>
@@ -137,6 +137,44 @@ void SparseAgainstDense(int64_t n, int64_t k, double density, double seconds) {
               sparse_s * 1e6, dense_s * 1e6, sparse_s / dense_s);
 }
 
+// Microseconds of C [m x n] = W [m x k] * col [k x n] (a conv over its im2col matrix), W with
+// `density` of its weights kept, by the sparse-rows kernel and by the best dense tile with W
+// packed once.
+void SparseRowsAgainstDense(const char* what, int64_t m, int64_t k, int64_t n, double density,
+                            double seconds) {
+  namespace kk = kinglet::kernels;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::bernoulli_distribution keep(density);
+  std::vector<float> w(m * k), col(k * n), c(m * n);
+  for (float& v : w) v = keep(rng) ? dist(rng) : 0.0f;
+  for (float& v : col) v = dist(rng);
+  const kk::SgemmKernel& kernel = kk::BestSgemmKernel();
+  const kk::PackedMatrix packed = kk::PackSgemmA(kernel, m, k, 1.0f, {w.data(), k, 1});
+  kk::SgemmProblem dense;
+  dense.m = m;
+  dense.n = n;
+  dense.k = k;
+  dense.packed_a = &packed;
+  dense.b = {col.data(), n, 1};
+  dense.c = c.data();
+  dense.ldc = n;
+  std::vector<unsigned char> scratch(kk::SgemmThreadScratchBytes(kernel, dense, 1) + 64);
+  void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+  const double dense_s = BestSeconds([&] { kk::SgemmRun(kernel, dense, nullptr, aligned); }, seconds);
+  const kk::SparseRows sparse = kk::CompressSparseA(m, k, {w.data(), k, 1});
+  kk::SparseRowsProblem sp;
+  sp.a = &sparse;
+  sp.b = col.data();
+  sp.ldb = n;
+  sp.n = n;
+  sp.c = c.data();
+  sp.ldc = n;
+  const double sparse_s = BestSeconds([&] { kk::SparseRowsGemmRun(sp, nullptr); }, seconds);
+  std::printf("%-30s %7.0f%% %10.2f %10.2f %9.2f\n", what, 100.0 * density, sparse_s * 1e6, dense_s * 1e6,
+              sparse_s / dense_s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -178,5 +216,10 @@ int main(int argc, char** argv) {
   }
   std::printf("\n%-30s %8s %10s %10s %9s\n", "sparse weights", "density", "sparse us", "dense us", "ratio");
   for (double density : {0.05, 0.1, 0.2, 0.25, 0.3, 0.5}) SparseAgainstDense(300, 784, density, seconds);
+  for (double density : {0.05, 0.1, 0.2, 0.25, 0.3, 0.5}) {
+    SparseRowsAgainstDense("squeezenet fire4 3x3 (128x288x729)", 128, 288, 729, density, seconds);
+  }
+  for (double density : {0.1, 0.25})
+    SparseRowsAgainstDense("lenet5 conv2 (50x500x64)", 50, 500, 64, density, seconds);
   return 0;
 }

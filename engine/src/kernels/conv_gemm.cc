@@ -171,6 +171,29 @@ size_t GemmThreadBytes(const SgemmKernel& kernel, const reference::ConvParams& p
 
 }  // namespace
 
+KINGLET_SIMD_CLONES void Im2Col2d(const reference::ConvParams& p, const float* x, int64_t channels,
+                                  float* col) {
+  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
+  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* x_c = x + c * in_h * in_w;
+    for (int64_t kh = 0; kh < p.kernel[0]; ++kh) {
+      for (int64_t kw = 0; kw < p.kernel[1]; ++kw) {
+        const int64_t dw = kw * p.dilations[1] - p.pads_begin[1];
+        for (int64_t oh = 0; oh < out_h; ++oh) {
+          const int64_t ih = oh * p.strides[0] - p.pads_begin[0] + kh * p.dilations[0];
+          if (ih < 0 || ih >= in_h) {
+            std::fill_n(col, out_w, 0.0f);
+          } else {
+            GatherRow(x_c + ih * in_w, in_w, dw, p.strides[1], out_w, col);
+          }
+          col += out_w;
+        }
+      }
+    }
+  }
+}
+
 ConvGemmWeights PackConvGemmWeights(const SgemmKernel& kernel, const reference::ConvParams& p, const float* w) {
   const int64_t mg = p.out_channels / p.group;
   const int64_t patch = p.in_channels / p.group * Product(p.kernel);

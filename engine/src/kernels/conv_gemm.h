@@ -43,6 +43,10 @@ size_t ConvGemmScratchBytes(const SgemmKernel& kernel, const reference::ConvPara
 
 // Same result as reference::Conv followed by the activation. `pool` may be null (one thread);
 // otherwise `scratch` was sized for pool->size() threads.
+// The im2col matrix [channels * kh * kw, out_h * out_w] of `channels` planes of a 2-D conv, as
+// reference::Im2Col writes it, with each output row's run copied or gathered in one loop.
+void Im2Col2d(const reference::ConvParams& p, const float* x, int64_t channels, float* col);
+
 void ConvGemm(const SgemmKernel& kernel, const reference::ConvParams& p, const ConvGemmArgs& args,
               runtime::ThreadPool* pool, void* scratch);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/fused_activation_inline.h"
+#include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
@@ -51,6 +52,22 @@ void SparseColumnsRange(const SparseGemmProblem& pr, const bool* dense_rows, int
   for (int64_t i = 0; i < pr.m; ++i) ApplyActivationInline(pr.activation, pr.c + i * pr.ldc + j0, j1 - j0);
 }
 
+// Rows [m0, m1) of C for SparseRowsGemmRun.
+KINGLET_SIMD_CLONES void SparseRowsRange(const SparseRowsProblem& pr, int64_t m0, int64_t m1) {
+  const SparseRows& a = *pr.a;
+  for (int64_t m = m0; m < m1; ++m) {
+    float* __restrict c = pr.c + m * pr.ldc;
+    const float bias = pr.row_bias != nullptr ? pr.row_bias[m] : 0.0f;
+    for (int64_t j = 0; j < pr.n; ++j) c[j] = bias;
+    for (uint32_t z = a.start[m]; z < a.start[m + 1]; ++z) {
+      const float w = a.values[z];
+      const float* __restrict b = pr.b + a.index[z] * pr.ldb;
+      for (int64_t j = 0; j < pr.n; ++j) c[j] += w * b[j];
+    }
+    ApplyActivationInline(pr.activation, c, pr.n);
+  }
+}
+
 }  // namespace
 
 double Density(int64_t k, int64_t n, MatrixView b) {
@@ -93,6 +110,37 @@ void SparseGemmRun(const SparseGemmProblem& pr, runtime::ThreadPool* pool) {
     const int64_t j0 = t * chunk;
     if (j0 >= n) return;
     SparseColumnsRange(pr, dense_rows, j0, std::min(n, j0 + chunk));
+  });
+}
+
+SparseRows CompressSparseA(int64_t m, int64_t k, MatrixView a) {
+  SparseRows s;
+  s.m = m;
+  s.k = k;
+  s.start.reserve(static_cast<size_t>(m) + 1);
+  s.start.push_back(0);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t l = 0; l < k; ++l) {
+      const float v = a.data[i * a.row_stride + l * a.col_stride];
+      if (v == 0.0f) continue;
+      s.index.push_back(static_cast<uint32_t>(l));
+      s.values.push_back(v);
+    }
+    s.start.push_back(static_cast<uint32_t>(s.values.size()));
+  }
+  return s;
+}
+
+void SparseRowsGemmRun(const SparseRowsProblem& pr, runtime::ThreadPool* pool) {
+  const int64_t m = pr.a->m;
+  if (m <= 0 || pr.n <= 0) return;
+  const int64_t work = (static_cast<int64_t>(pr.a->values.size()) + m) * pr.n;
+  const int64_t threads = pool != nullptr ? pool->size() : 1;
+  const int64_t tasks = std::max<int64_t>(1, std::min({threads, m, work / (kMinTaskNonzeros * 4)}));
+  const int64_t chunk = (m + tasks - 1) / tasks;
+  runtime::ParallelFor(pool, tasks, [&](int64_t t, int) {
+    const int64_t m0 = t * chunk;
+    if (m0 < m) SparseRowsRange(pr, m0, std::min(m, m0 + chunk));
   });
 }
 

@@ -59,4 +59,35 @@ struct SparseGemmProblem {
 // calling thread). Needs no scratch.
 void SparseGemmRun(const SparseGemmProblem& problem, runtime::ThreadPool* pool);
 
+// ---- Sparse A: pruned convolution weights W [M x K] times a dense im2col matrix [K x N].
+
+// W by row (CSR): row m's nonzeros are index/values[start[m] .. start[m + 1]).
+struct SparseRows {
+  std::vector<uint32_t> start;  // M + 1 offsets
+  std::vector<uint32_t> index;  // column of W (0..K-1) of each nonzero
+  std::vector<float> values;
+  int64_t m = 0;
+  int64_t k = 0;
+};
+
+// a [m x k] by row, zeros dropped. k must be below 2^32 and the nonzeros fewer than 2^32.
+SparseRows CompressSparseA(int64_t m, int64_t k, MatrixView a);
+
+struct SparseRowsProblem {
+  const SparseRows* a = nullptr;
+  const float* b = nullptr;  // [k x n], row stride ldb
+  int64_t ldb = 0;
+  int64_t n = 0;
+  float* c = nullptr;  // [m x n], row stride ldc
+  int64_t ldc = 0;
+  const float* row_bias = nullptr;  // [m] or null
+  reference::FusedActivationParams activation;
+};
+
+// C = A * B (+ row_bias), then the activation: each row of C starts at its bias and adds
+// value * (row `index` of B) for each nonzero, a vector multiply-add along N. Rows of C are split
+// across `pool`. Zeros are skipped, so the caller must route a B holding NaN or infinity to a
+// dense kernel (where 0 * x is not 0).
+void SparseRowsGemmRun(const SparseRowsProblem& problem, runtime::ThreadPool* pool);
+
 }  // namespace kinglet::kernels

@@ -162,5 +162,42 @@ TEST(ConvGemmTest, PointwiseReadsTheInputInPlace) {
   for (const SgemmKernel* kernel : AvailableSgemmKernels()) Check(*kernel, p, true, rng);
 }
 
+// The 2-D im2col the sparse conv builds equals the reference's, bit for bit, on random strides,
+// dilations and pads (including pads wider than the kernel reach).
+TEST(ConvGemmTest, Im2Col2dMatchesTheReference) {
+  std::mt19937 rng(23);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  for (int trial = 0; trial < 200; ++trial) {
+    ConvParams p;
+    p.in_channels = pick(1, 3);
+    p.out_channels = 1;
+    for (int d = 0; d < 2; ++d) {
+      const int64_t k = pick(1, 4), stride = pick(1, 3), dilation = pick(1, 2);
+      const int64_t pad_begin = pick(0, 3), pad_end = pick(0, 3);
+      const int64_t extent = (k - 1) * dilation + 1;
+      const int64_t in = pick(1, 12);
+      const int64_t out = (in + pad_begin + pad_end - extent) / stride + 1;
+      if (out < 1) {
+        --d;
+        continue;
+      }
+      p.kernel.push_back(k);
+      p.strides.push_back(stride);
+      p.dilations.push_back(dilation);
+      p.pads_begin.push_back(pad_begin);
+      p.pads_end.push_back(pad_end);
+      p.in_spatial.push_back(in);
+      p.out_spatial.push_back(out);
+    }
+    std::vector<float> x(p.in_channels * p.in_spatial[0] * p.in_spatial[1]);
+    for (float& v : x) v = static_cast<float>(pick(-100, 100));
+    const size_t size = p.in_channels * p.kernel[0] * p.kernel[1] * p.out_spatial[0] * p.out_spatial[1];
+    std::vector<float> want(size, -1.0f), got(size, -2.0f);
+    reference::Im2Col(p, x.data(), p.in_channels, want.data());
+    Im2Col2d(p, x.data(), p.in_channels, got.data());
+    ASSERT_EQ(got, want) << "trial " << trial;
+  }
+}
+
 }  // namespace
 }  // namespace kinglet::kernels

@@ -109,5 +109,43 @@ TEST(SparseGemmTest, RowsWithNanOrInfinityKeepTheDenseProductsNonFiniteResults) 
   CheckCase(Case{8, 600, 200, 0.15}, rng, &pool, true);
 }
 
+// Sparse rows (pruned conv weights) times a dense matrix, against double precision, with bias,
+// ReLU and 1 or 3 threads.
+TEST(SparseGemmTest, SparseRowsTimesDenseMatchTheDenseProduct) {
+  std::mt19937 rng(15);
+  std::uniform_int_distribution<int64_t> dim(1, 90);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  runtime::ThreadPool pool(3);
+  const double densities[] = {0.0, 0.05, 0.2, 1.0};
+  for (int trial = 0; trial < 40; ++trial) {
+    const int64_t m = dim(rng), k = dim(rng) * 3, n = trial == 0 ? 4000 : dim(rng);
+    std::vector<float> a = RandomSparse(m * k, densities[trial % 4], rng), b(k * n), bias(m), c(m * n, -7.0f);
+    for (float& x : b) x = value(rng);
+    for (float& x : bias) x = value(rng);
+    const SparseRows sparse = CompressSparseA(m, k, MatrixView{a.data(), k, 1});
+    SparseRowsProblem pr;
+    pr.a = &sparse;
+    pr.b = b.data();
+    pr.ldb = n;
+    pr.n = n;
+    pr.c = c.data();
+    pr.ldc = n;
+    pr.row_bias = bias.data();
+    pr.activation.kind = reference::FusedActivationKind::kRelu;
+    SparseRowsGemmRun(pr, trial % 2 == 0 ? &pool : nullptr);
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = bias[i], magnitude = std::fabs(bias[i]);
+        for (int64_t l = 0; l < k; ++l) {
+          sum += double{a[i * k + l]} * b[l * n + j];
+          magnitude += std::fabs(double{a[i * k + l]} * b[l * n + j]);
+        }
+        ASSERT_NEAR(c[i * n + j], std::max(sum, 0.0), 1e-5 * magnitude + 1e-6)
+            << trial << " " << i << "," << j;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kinglet::kernels

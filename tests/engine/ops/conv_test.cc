@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include "op_harness.h"
@@ -105,6 +107,50 @@ TEST(ConvTest, MatchesDirectLoopOnRandomShapes) {
     const std::vector<float> got = Values((*r)[0]);
     for (size_t i = 0; i < expected.size(); ++i) {
       ASSERT_NEAR(got[i], expected[i], 1e-4) << "trial " << trial << " element " << i;
+    }
+  }
+}
+
+// Weights pruned to about 10% run the sparse kernel (2-D, ungrouped, pointwise or not, batch 1
+// and 2): same results as the definition. An input holding NaN or infinity takes the reference
+// path, so 0 * inf still gives the dense definition's NaN.
+TEST(ConvTest, PrunedWeightsMatchTheDefinitionAndKeepNaN) {
+  std::mt19937 rng(17);
+  std::bernoulli_distribution keep(0.1);
+  for (int trial = 0; trial < 8; ++trial) {
+    const bool pointwise = trial % 2 == 0;
+    const int64_t k = pointwise ? 1 : 3;
+    const Shape xs = {1 + trial % 3 / 2, 12, 9, 7};
+    Tensor w = Random({20, 12, k, k}, rng);
+    for (int64_t i = 0; i < w.element_count(); ++i) {
+      if (!keep(rng)) w.data<float>()[i] = 0.0f;
+    }
+    Tensor x = Random(xs, rng);
+    const Tensor b = Random({20}, rng);
+    const int64_t pad = pointwise ? 0 : 1;
+    const Geometry g{1, {1, 1}, {1, 1}, {pad, pad}, {pad, pad}, {9, 7}};
+    auto run = [&] { return RunOp("Conv", Attrs({IntsAttr("pads", {pad, pad, pad, pad})}), {x, w, b}, 1); };
+    auto r = run();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const std::vector<float> expected = DirectConv(x, w, &b, g);
+    const std::vector<float> got = Values((*r)[0]);
+    for (size_t i = 0; i < expected.size(); ++i) ASSERT_NEAR(got[i], expected[i], 1e-4) << trial << " " << i;
+
+    // An infinity in channel 0: every output channel whose weights read it through a zero tap
+    // becomes NaN, as in the dense definition.
+    x.data<float>()[3] = std::numeric_limits<float>::infinity();
+    auto poisoned = run();
+    ASSERT_TRUE(poisoned.ok());
+    const std::vector<float> dense = DirectConv(x, w, &b, g);
+    const std::vector<float> sparse = Values((*poisoned)[0]);
+    for (size_t i = 0; i < dense.size(); ++i) {
+      if (std::isnan(dense[i])) {
+        ASSERT_TRUE(std::isnan(sparse[i])) << trial << " " << i;
+      } else if (std::isinf(dense[i])) {
+        ASSERT_EQ(sparse[i], dense[i]) << trial << " " << i;
+      } else {
+        ASSERT_NEAR(sparse[i], dense[i], 1e-4) << trial << " " << i;
+      }
     }
   }
 }

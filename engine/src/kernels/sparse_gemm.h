@@ -40,7 +40,7 @@ struct SparseColumns {
 // Fraction of entries of b [k x n] that are not zero (+0 and -0 count as zero).
 double Density(int64_t k, int64_t n, MatrixView b);
 
-// b [k x n] by column, zeros dropped. k must be below 2^32 and the nonzeros fewer than 2^32.
+// b [k x n] by column, zeros dropped. k * n must be below 2^32 (32-bit indices and offsets).
 SparseColumns CompressSparseB(int64_t k, int64_t n, MatrixView b);
 
 struct SparseGemmProblem {
@@ -70,7 +70,7 @@ struct SparseRows {
   int64_t k = 0;
 };
 
-// a [m x k] by row, zeros dropped. k must be below 2^32 and the nonzeros fewer than 2^32.
+// a [m x k] by row, zeros dropped. m * k must be below 2^32 (32-bit indices and offsets).
 SparseRows CompressSparseA(int64_t m, int64_t k, MatrixView a);
 
 struct SparseRowsProblem {

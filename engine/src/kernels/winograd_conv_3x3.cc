@@ -324,7 +324,7 @@ bool WinogradConv3x3Applies(const reference::ConvParams& p) {
          p.strides[1] == 1 && p.dilations[0] == 1 && p.dilations[1] == 1;
 }
 
-// F(4x4)'s transforms run along a tile row; below this many tiles per row (planes under 28 wide)
+// F(4x4)'s transforms run along a tile row; below this many tiles per row (planes under 25 wide)
 // their loops hardly vectorise and cost more than the GEMM work they save (SqueezeNet's 13x13
 // fire modules ran 10% slower whole-network with F(4x4)).
 constexpr int64_t kMinTilesAlongRowF4 = 7;

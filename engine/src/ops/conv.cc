@@ -157,7 +157,7 @@ class ConvOp : public Op {
       return false;
     }
     const int64_t k = p.in_channels * p.kernel[0] * p.kernel[1];
-    if (k >= (int64_t{1} << 32)) return false;
+    if (k * p.out_channels >= (int64_t{1} << 32)) return false;  // 32-bit indices and offsets
     const kernels::MatrixView view{w.as<const float>(), k, 1};
     if (!w.is_initializer || density_from_ != w.data) {
       density_ = kernels::Density(p.out_channels, k, view);

@@ -73,7 +73,8 @@ class GemmOp : public Op {
     // Pruned weights at a few rows of A: a product over the nonzeros only (the dense GEMM would
     // stream the zeros from memory). Density is measured once per initializer.
     sparse_ = false;
-    if (b->is_constant && plain && p.m <= kernels::kSparseGemmMaxRows && p.k < (int64_t{1} << 32)) {
+    // (Indices and offsets are 32-bit: at most 2^32 - 1 weights.)
+    if (b->is_constant && plain && p.m <= kernels::kSparseGemmMaxRows && p.k * p.n < (int64_t{1} << 32)) {
       if (!b->is_initializer || density_from_ != b->data) {
         density_ = kernels::Density(p.k, p.n, BView(b->as<const float>()));
         density_from_ = b->data;

@@ -246,8 +246,16 @@ class Session::Impl {
         contexts_[-v - 1].scratch = base + plan.offsets[r];
       }
     }
+    // A concat's output may itself be a slice of a later concat's (DenseNet's chains): follow
+    // each slice to the buffer the plan placed.
     for (const auto& [v, slice] : slice_of) {
-      refs_[v].data = static_cast<uint8_t*>(refs_[slice.first].data) + slice.second;
+      int32_t root = slice.first;
+      size_t offset = slice.second;
+      for (auto up = slice_of.find(root); up != slice_of.end(); up = slice_of.find(root)) {
+        offset += up->second.second;
+        root = up->second.first;
+      }
+      refs_[v].data = static_cast<uint8_t*>(refs_[root].data) + offset;
     }
     return Status::Ok();
   }

@@ -135,6 +135,38 @@ TEST(Session, ConcatInPlaceKeepsEveryReaderRight) {
   EXPECT_EQ(values(outputs[1].tensor), (std::vector<float>{0, 4, 6, 0, 4, 6, 8, 0, 12, 8, 0, 12}));
 }
 
+// A concat whose output is an input of another (DenseNet's chains): both are planned in place,
+// the inner one's inputs land inside the outer one's buffer.
+TEST(Session, NestedConcatsInPlace) {
+  ir::Graph g;
+  const int32_t x = g.AddValue({"x", DataType::kFloat32, {1, 3}, true});
+  const int32_t one = g.AddValue({"one", DataType::kFloat32, {3}, true});
+  const int32_t two = g.AddValue({"two", DataType::kFloat32, {3}, true});
+  const int32_t c = g.AddValue({"c", DataType::kFloat32, {1, 3}, true});
+  const int32_t a = g.AddValue({"a", DataType::kFloat32, {1, 3}, true});
+  const int32_t b = g.AddValue({"b", DataType::kFloat32, {1, 3}, true});
+  const int32_t inner = g.AddValue({"inner", DataType::kFloat32, {1, 6}, true});
+  const int32_t outer = g.AddValue({"outer", DataType::kFloat32, {1, 9}, true});
+  g.inputs = {x};
+  g.outputs = {outer};
+  g.constants[one] = Tensor::FromFloats({3}, {1, 1, 1});
+  g.constants[two] = Tensor::FromFloats({3}, {2, 2, 2});
+  ir::Attributes axis1;
+  axis1.Set(ir::Attribute::Int("axis", 1));
+  g.nodes = {ir::Node{"relu", "Relu", {x}, {c}, {}}, ir::Node{"add", "Add", {x, one}, {a}, {}},
+             ir::Node{"mul", "Mul", {x, two}, {b}, {}}, ir::Node{"inner", "Concat", {a, b}, {inner}, axis1},
+             ir::Node{"outer", "Concat", {c, inner}, {outer}, axis1}};
+  auto model = Model::FromGraph(std::move(g));
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok());
+  std::vector<NamedTensor> outputs;
+  ASSERT_TRUE((*session)->Run({{"x", Tensor::FromFloats({1, 3}, {-1, 2, 3})}}, &outputs).ok());
+  const Tensor& y = outputs[0].tensor;
+  EXPECT_EQ(std::vector<float>(y.data<float>(), y.data<float>() + 9),
+            (std::vector<float>{0, 2, 3, 0, 3, 4, -2, 4, 6}));
+}
+
 TEST(Session, RefusesBadInputsWithClearMessages) {
   auto session = Session::Create(AddReluModel());
   ASSERT_TRUE(session.ok());

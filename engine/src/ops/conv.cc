@@ -2,9 +2,10 @@
 // strides, dilations, asymmetric pads, auto_pad, optional bias.
 #include "kernels/reference/conv.h"
 
-#include <cmath>
+#include <algorithm>
 #include <memory>
 
+#include "kernels/all_finite.h"
 #include "kernels/conv_gemm.h"
 #include "kernels/depthwise_conv_2d.h"
 #include "kernels/reference/fused_activation.h"
@@ -102,7 +103,10 @@ class ConvOp : public Op {
             kernels::TransformWinogradWeights(gemm_, params_, w->as<const float>(), tile));
         winograd_from_ = w->data;
       }
-      ctx.scratch_bytes = kernels::WinogradConv3x3ScratchBytes(gemm_, params_, *winograd_, ctx.pool->size());
+      // Non-finite inputs run the GEMM path with the weights packed per call (see Eval).
+      ctx.scratch_bytes =
+          std::max(kernels::WinogradConv3x3ScratchBytes(gemm_, params_, *winograd_, ctx.pool->size()),
+                   kernels::ConvGemmScratchBytes(gemm_, params_, false, ctx.pool->size()));
       return Status::Ok();
     }
     // Constant weights are packed for the GEMM once; a re-plan (new input shape) keeps them.
@@ -123,22 +127,26 @@ class ConvOp : public Op {
       RunSparse(ctx, bias);
       return Status::Ok();
     }
-    if (strategy_ == Strategy::kWinograd) {
-      kernels::WinogradConv3x3(gemm_, params_, *winograd_, ctx.input(0)->as<const float>(), bias, activation_,
-                               ctx.output(0)->as<float>(), ctx.pool, ctx.scratch);
+    const float* x = ctx.input(0)->as<const float>();
+    const int64_t x_count = ctx.input(0)->element_count();
+    // Winograd's transforms subtract neighbouring inputs, so an infinity would become NaN where
+    // the definition gives +-inf: such inputs take the GEMM path.
+    if (strategy_ == Strategy::kWinograd && kernels::AllFinite(x, x_count)) {
+      kernels::WinogradConv3x3(gemm_, params_, *winograd_, x, bias, activation_, ctx.output(0)->as<float>(),
+                               ctx.pool, ctx.scratch);
       return Status::Ok();
     }
     if (strategy_ == Strategy::kDepthwise) {
-      kernels::DepthwiseConv2d(params_, ctx.input(0)->as<const float>(), ctx.input(1)->as<const float>(),
-                               has_bias_ ? ctx.input(2)->as<const float>() : nullptr, activation_,
+      kernels::DepthwiseConv2d(params_, x, ctx.input(1)->as<const float>(), bias, activation_,
                                ctx.output(0)->as<float>(), ctx.pool, ctx.scratch);
       return Status::Ok();
     }
     kernels::ConvGemmArgs args;
-    args.x = ctx.input(0)->as<const float>();
+    args.x = x;
     args.w = ctx.input(1)->as<const float>();
-    args.packed = packed_.get();
-    args.bias = has_bias_ ? ctx.input(2)->as<const float>() : nullptr;
+    args.packed =
+        strategy_ == Strategy::kGemm ? packed_.get() : nullptr;  // Winograd's fallback packs per call
+    args.bias = bias;
     args.activation = activation_;
     args.y = ctx.output(0)->as<float>();
     kernels::ConvGemm(gemm_, params_, args, ctx.pool, ctx.scratch);
@@ -181,9 +189,7 @@ class ConvOp : public Op {
     float* y = ctx.output(0)->as<float>();
     const int64_t in_size = p.in_channels * p.in_spatial[0] * p.in_spatial[1];
     const int64_t out_size = p.out_spatial[0] * p.out_spatial[1];
-    bool finite = true;
-    for (int64_t i = 0; i < p.batch * in_size && finite; ++i) finite = std::isfinite(x[i]);
-    if (!finite) {
+    if (!kernels::AllFinite(x, p.batch * in_size)) {
       kernels::reference::Conv(p, x, ctx.input(1)->as<const float>(), bias, y, ctx.scratch);
       kernels::reference::ApplyFusedActivation(activation_, y, p.batch * p.out_channels * out_size);
       return;

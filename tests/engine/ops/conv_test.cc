@@ -155,6 +155,33 @@ TEST(ConvTest, PrunedWeightsMatchTheDefinitionAndKeepNaN) {
   }
 }
 
+// A 3x3 stride-1 conv with 16 channels each way runs Winograd, whose transforms would turn an
+// infinite input into NaN; such an input runs the GEMM path and keeps the definition's +-inf.
+TEST(ConvTest, InfiniteInputsKeepTheDefinitionsInfinities) {
+  std::mt19937 rng(29);
+  Tensor x = Random({1, 16, 8, 8}, rng);
+  Tensor w = Random({16, 16, 3, 3}, rng);
+  for (int64_t i = 0; i < w.element_count(); ++i) {
+    if (w.data<float>()[i] == 0.0f) w.data<float>()[i] = 0.5f;  // no 0 * inf in the definition
+  }
+  x.data<float>()[2 * 64 + 3 * 8 + 4] = std::numeric_limits<float>::infinity();
+  auto r = RunOp("Conv", Attrs({IntsAttr("pads", {1, 1, 1, 1})}), {x, w}, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Geometry g{1, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {8, 8}};
+  const std::vector<float> want = DirectConv(x, w, nullptr, g);
+  const std::vector<float> got = Values((*r)[0]);
+  int infinities = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (std::isinf(want[i])) {
+      ++infinities;
+      ASSERT_EQ(got[i], want[i]) << i;
+    } else {
+      ASSERT_NEAR(got[i], want[i], 1e-4) << i;
+    }
+  }
+  EXPECT_EQ(infinities, 16 * 9);  // every output channel, the 3x3 outputs that read the pixel
+}
+
 TEST(ConvTest, AutoPadSamePutsTheOddPadAtTheRightEnd) {
   const Tensor x = Tensor::FromFloats({1, 1, 5}, {1, 2, 3, 4, 5});
   const Tensor w = Tensor::FromFloats({1, 1, 2}, {1, 10});

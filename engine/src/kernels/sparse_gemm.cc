@@ -1,8 +1,8 @@
 #include "kernels/sparse_gemm.h"
 
 #include <algorithm>
-#include <cmath>
 
+#include "kernels/all_finite.h"
 #include "kernels/fused_activation_inline.h"
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
@@ -13,11 +13,22 @@ namespace {
 // Columns per task: enough nonzeros that waking a thread pays off.
 constexpr int64_t kMinTaskNonzeros = 16 * 1024;
 
-bool AllFinite(const float* row, int64_t k) {
-  for (int64_t l = 0; l < k; ++l) {
-    if (!std::isfinite(row[l])) return false;
+// The nonzeros of `lines` lines of `length` values each, element i of line j at
+// data[j * line_stride + i * step], appended line by line: CSR of a matrix's rows or CSC of its
+// columns, depending on the strides.
+void CompressLines(const float* data, int64_t lines, int64_t length, int64_t line_stride, int64_t step,
+                   std::vector<uint32_t>* start, std::vector<uint32_t>* index, std::vector<float>* values) {
+  start->reserve(static_cast<size_t>(lines) + 1);
+  start->push_back(0);
+  for (int64_t j = 0; j < lines; ++j) {
+    for (int64_t i = 0; i < length; ++i) {
+      const float v = data[j * line_stride + i * step];
+      if (v == 0.0f) continue;
+      index->push_back(static_cast<uint32_t>(i));
+      values->push_back(v);
+    }
+    start->push_back(static_cast<uint32_t>(values->size()));
   }
-  return true;
 }
 
 // Columns [j0, j1) of every row of C from the nonzeros; rows flagged in `dense_rows` instead
@@ -83,17 +94,7 @@ SparseColumns CompressSparseB(int64_t k, int64_t n, MatrixView b) {
   SparseColumns s;
   s.k = k;
   s.n = n;
-  s.start.reserve(static_cast<size_t>(n) + 1);
-  s.start.push_back(0);
-  for (int64_t j = 0; j < n; ++j) {
-    for (int64_t l = 0; l < k; ++l) {
-      const float v = b.data[l * b.row_stride + j * b.col_stride];
-      if (v == 0.0f) continue;
-      s.index.push_back(static_cast<uint32_t>(l));
-      s.values.push_back(v);
-    }
-    s.start.push_back(static_cast<uint32_t>(s.values.size()));
-  }
+  CompressLines(b.data, n, k, b.col_stride, b.row_stride, &s.start, &s.index, &s.values);
   return s;
 }
 
@@ -117,17 +118,7 @@ SparseRows CompressSparseA(int64_t m, int64_t k, MatrixView a) {
   SparseRows s;
   s.m = m;
   s.k = k;
-  s.start.reserve(static_cast<size_t>(m) + 1);
-  s.start.push_back(0);
-  for (int64_t i = 0; i < m; ++i) {
-    for (int64_t l = 0; l < k; ++l) {
-      const float v = a.data[i * a.row_stride + l * a.col_stride];
-      if (v == 0.0f) continue;
-      s.index.push_back(static_cast<uint32_t>(l));
-      s.values.push_back(v);
-    }
-    s.start.push_back(static_cast<uint32_t>(s.values.size()));
-  }
+  CompressLines(a.data, m, k, a.row_stride, a.col_stride, &s.start, &s.index, &s.values);
   return s;
 }
 

@@ -22,16 +22,8 @@ constexpr int kRowsPerTile = 4;
 int64_t Pairs(int64_t k) { return (k + 1) / 2; }
 size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
-// Rounds to nearest, ties to even, as std::nearbyint does in the default rounding mode, but
-// inline (adding and removing 1.5 * 2^23 leaves no fraction bits for |x| < 2^22), so the
-// quantization loops vectorise instead of calling libm per element.
-inline float RoundToNearestEven(float x) {
-  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
-  return (x + kMagic) - kMagic;
-}
-
 int8_t Quantize(float v, float inverse_scale) {
-  const float q = RoundToNearestEven(v * inverse_scale);  // |v * inverse_scale| <= 127 (or NaN)
+  const float q = std::nearbyint(v * inverse_scale);
   return static_cast<int8_t>(std::min(127.0f, std::max(-127.0f, q)));
 }
 

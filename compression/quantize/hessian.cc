@@ -104,6 +104,27 @@ std::vector<double> HessianAccumulator::Mean() const {
   return mu;
 }
 
+Result<MatrixD> CrossMoment(const Matrix& a, const Matrix& b) {
+  if (a.rows != b.rows || a.rows == 0) {
+    return Status::InvalidArgument("cross moment: " + std::to_string(a.rows) + " and " +
+                                   std::to_string(b.rows) + " samples; need the same number, at least one");
+  }
+  MatrixD m(a.cols, b.cols, 0.0);
+  for (int64_t s = 0; s < a.rows; ++s) {
+    const float* as = a.row(s);
+    const float* bs = b.row(s);
+    for (int64_t i = 0; i < a.cols; ++i) {
+      if (as[i] == 0.0f) continue;  // post-ReLU inputs are mostly zero
+      const double ai = as[i];
+      double* mi = m.row(i);
+      for (int64_t j = 0; j < b.cols; ++j) mi[j] += ai * bs[j];
+    }
+  }
+  const double inv = 1.0 / static_cast<double>(a.rows);
+  for (double& v : m.values) v *= inv;
+  return m;
+}
+
 Result<double> LayerOutputError(const Matrix& w, const Matrix& w_hat, const MatrixD& h) {
   if (w.rows != w_hat.rows || w.cols != w_hat.cols || h.rows != w.cols || h.cols != w.cols) {
     return Status::InvalidArgument(

@@ -47,6 +47,11 @@ class HessianAccumulator {
   std::vector<double> sum_;
 };
 
+// E[a b^T] = (1/n) A^T B for paired samples A [n, da], B [n, db]: the [da, db] cross moment a
+// refit to targets needs (a = the layer's input as compressed upstream, b = the uncompressed
+// layer's output). Shapes must agree and n > 0, else InvalidArgument.
+Result<MatrixD> CrossMoment(const Matrix& a, const Matrix& b);
+
 // tr((W - W_hat) H (W - W_hat)^T): the layer's mean squared output error over the calibration set
 // when H comes from HessianAccumulator (sum over output channels). Shapes: W, W_hat [rows, cols],
 // H [cols, cols]; mismatches are InvalidArgument.

@@ -12,8 +12,13 @@
 
 namespace kinglet::compression::quantize {
 
-Result<Matrix> RefitKeptWeights(const Matrix& w, const Mask& keep, const MatrixD& h,
-                                const RefitOptions& options) {
+namespace {
+
+// Solves H_SS w'_S = rhs(r, S) + lambda w_S per row; `rhs(r, support, b)` fills b[a] with the
+// target moment of support[a] for row r.
+template <typename Rhs>
+Result<Matrix> SolveOnMasks(const Matrix& w, const Mask& keep, const MatrixD& h, const RefitOptions& options,
+                            Rhs rhs) {
   KINGLET_RETURN_IF_ERROR(CheckReconstructionInputs(w, h, 1, "least-squares refit"));
   if (keep.rows != w.rows || keep.cols != w.cols || keep.values.size() != w.values.size()) {
     return Status::InvalidArgument("least-squares refit: mask is " + std::to_string(keep.rows) + "x" +
@@ -77,12 +82,8 @@ Result<Matrix> RefitKeptWeights(const Matrix& w, const Mask& keep, const MatrixD
         const int64_t r = order[gi];
         const float* wr = w.row(r);
         b.assign(static_cast<size_t>(s), 0.0);
-        for (int64_t a = 0; a < s; ++a) {
-          const double* ha = h.row(support[a]);
-          double acc = 0.0;
-          for (int64_t j = 0; j < n; ++j) acc += ha[j] * wr[j];
-          b[static_cast<size_t>(a)] = acc + lambda * wr[support[a]];
-        }
+        rhs(r, support, &b);
+        for (int64_t a = 0; a < s; ++a) b[static_cast<size_t>(a)] += lambda * wr[support[a]];
         CholeskySolveInPlace(factor, b.data());
         for (int64_t a = 0; a < s; ++a) out(r, support[a]) = static_cast<float>(b[static_cast<size_t>(a)]);
       }
@@ -90,6 +91,35 @@ Result<Matrix> RefitKeptWeights(const Matrix& w, const Mask& keep, const MatrixD
     g = g_end;
   }
   return out;
+}
+
+}  // namespace
+
+Result<Matrix> RefitKeptWeights(const Matrix& w, const Mask& keep, const MatrixD& h,
+                                const RefitOptions& options) {
+  return SolveOnMasks(w, keep, h, options,
+                      [&](int64_t r, const std::vector<int64_t>& support, std::vector<double>* b) {
+                        const float* wr = w.row(r);
+                        for (size_t a = 0; a < support.size(); ++a) {
+                          const double* ha = h.row(support[a]);
+                          double acc = 0.0;
+                          for (int64_t j = 0; j < w.cols; ++j) acc += ha[j] * wr[j];
+                          (*b)[a] = acc;
+                        }
+                      });
+}
+
+Result<Matrix> RefitToTargets(const Matrix& w, const Mask& keep, const MatrixD& h, const MatrixD& xty,
+                              const RefitOptions& options) {
+  if (xty.rows != w.cols || xty.cols != w.rows) {
+    return Status::InvalidArgument("least-squares refit: E[x y^T] is " + std::to_string(xty.rows) + "x" +
+                                   std::to_string(xty.cols) + " but the weight is " + std::to_string(w.rows) +
+                                   "x" + std::to_string(w.cols) + "; need [cols, rows]");
+  }
+  return SolveOnMasks(w, keep, h, options,
+                      [&](int64_t r, const std::vector<int64_t>& support, std::vector<double>* b) {
+                        for (size_t a = 0; a < support.size(); ++a) (*b)[a] = xty(support[a], r);
+                      });
 }
 
 }  // namespace kinglet::compression::quantize

@@ -27,4 +27,14 @@ struct RefitOptions {
 Result<Matrix> RefitKeptWeights(const Matrix& w, const Mask& keep, const MatrixD& h,
                                 const RefitOptions& options = {});
 
+// The same refit when the layer's input has itself moved: upstream layers were compressed, so
+// the layer now sees x~ where the uncompressed model saw x. Per output channel r it minimises
+//   E||w'_r x~ - w_r x||^2 + lambda ||w'_S - w_S||^2,  w'_r = 0 outside S_r,
+// i.e. H~_SS w'_S = (E[x~ y_r])_S + lambda w_S with H~ = E[x~ x~^T] and y = W x, the uncompressed
+// layer's output: the layer absorbs what it can of the error upstream (the sequential mode of
+// OBC/GPTQ/SparseGPT). `h` is H~ [cols, cols]; `xty` is E[x~ y^T] [cols, rows]. With x~ = x,
+// xty = H W^T and this is RefitKeptWeights.
+Result<Matrix> RefitToTargets(const Matrix& w, const Mask& keep, const MatrixD& h, const MatrixD& xty,
+                              const RefitOptions& options = {});
+
 }  // namespace kinglet::compression::quantize

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <random>
 #include <tuple>
 
@@ -13,17 +14,16 @@
 #include "kinglet/compression/kgl_writer.h"
 #include "kinglet/compression/onnx_importer.h"
 #include "kinglet/model.h"
+#include "layer_compression.h"
 #include "layer_view.h"
-#include "tradeoff.h"
 #include "passes/neuron_pruning.h"
 #include "passes/pipeline.h"
-#include "quantize/bias_correction.h"
-#include "quantize/error_feedback_quantize.h"
 #include "quantize/hessian.h"
-#include "quantize/kmeans.h"
+#include "quantize/least_squares_refit.h"
 #include "quantize/magnitude_prune.h"
 #include "quantize/sparsegpt.h"
-#include "quantize/least_squares_refit.h"
+#include "sequential_correction.h"
+#include "tradeoff.h"
 
 namespace kinglet::compression {
 namespace {
@@ -37,26 +37,6 @@ constexpr int64_t kPatchesPerLayer = 20000;
 constexpr int64_t kMinCompressibleWeights = 256;
 // Bound on the final refinement's full evaluations.
 constexpr int kMaxAscentTrials = 40;
-
-struct LayerStats {
-  q::MatrixD h;
-  std::vector<double> mean;
-  bool reconstruct = false;  // H is available (group == 1)
-};
-
-struct LayerChoice {
-  double sparsity = 0;
-  int bits = 0;  // 0 = keep float32
-};
-
-// The result of compressing one layer's weight: its decoded values and how they are stored.
-struct LayerOutcome {
-  q::Matrix weight;
-  std::vector<float> bias_delta;  // added to the bias (bias correction); empty if none
-  CompressedTensor stored;
-  Tensor dense;       // `stored` decoded: what the engine will compute with
-  size_t bytes = 0;   // `stored` encoded
-};
 
 const std::vector<double>& SparsityGrid(Profile p) {
   static const std::vector<double> kLow = {0.0, 0.3, 0.5};
@@ -74,74 +54,6 @@ const std::vector<int>& BitsGrid(Profile p) {  // tried from the smallest up
   static const std::vector<int> kMid = {4, 5, 6, 8};
   static const std::vector<int> kHigh = {2, 3, 4, 5, 6, 8};
   return p == Profile::kLow ? kLow : p == Profile::kMid ? kMid : kHigh;
-}
-
-q::Matrix ToMatrix(const std::vector<float>& values, int64_t rows, int64_t cols) {
-  q::Matrix m(rows, cols);
-  m.values = values;
-  return m;
-}
-
-// Quantizes one layer's pruned weight (`w` the original, `pruned` the chain's result at
-// choice.sparsity) and lays it out for storage.
-Result<LayerOutcome> CompressLayer(const ir::Graph& graph, const LayerView& layer, const LayerStats& stats,
-                                   const LayerChoice& choice, const q::Matrix& w, const q::Matrix& pruned) {
-  LayerOutcome out;
-  out.weight = pruned;
-  std::vector<float> centroids;
-  if (choice.bits > 0) {
-    q::KMeansOptions options;
-    options.bits = choice.bits;
-    const q::Matrix importance = stats.reconstruct ? q::HessianDiagonalImportance(stats.h, layer.rows) : q::Matrix();
-    KINGLET_ASSIGN_OR_RETURN(q::KMeansCodebook codebook,
-                             q::KMeansQuantize(pruned, options, stats.reconstruct ? &importance : nullptr));
-    if (stats.reconstruct && !codebook.centroids.empty()) {
-      KINGLET_ASSIGN_OR_RETURN(q::Matrix snapped,
-                               q::QuantizeWithErrorFeedback(pruned, stats.h, q::CodebookQuantizer(codebook.centroids)));
-      KINGLET_ASSIGN_OR_RETURN(codebook, q::EncodeWithCodebook(snapped, codebook.centroids));
-    }
-    out.weight = codebook.Decode();
-    centroids = codebook.centroids;
-  }
-  if (stats.reconstruct && layer.bias != ir::kNoValue) {
-    KINGLET_ASSIGN_OR_RETURN(out.bias_delta, q::BiasCorrection(w, out.weight, stats.mean));
-  }
-
-  // Storage: positions of nonzeros when sparse, the codebook (or float values) for them.
-  CompressedTensor& t = out.stored;
-  t.shape = graph.constants.at(layer.weight).shape();
-  const q::Matrix& final_w = out.weight;
-  std::vector<float> stored_layout(static_cast<size_t>(layer.rows * layer.cols));
-  for (int64_t r = 0; r < layer.rows; ++r) {
-    for (int64_t c = 0; c < layer.cols; ++c) {
-      (layer.transposed ? stored_layout[c * layer.rows + r] : stored_layout[r * layer.cols + c]) = final_w(r, c);
-    }
-  }
-  // The tensor's element order differs from the matrix's when transposed: store in tensor order
-  // and look each value's centroid up again (values are exactly centroids after Decode()).
-  const bool sparse = choice.sparsity > 0;
-  std::vector<int64_t> positions;
-  std::vector<float> values;
-  for (size_t i = 0; i < stored_layout.size(); ++i) {
-    if (sparse && stored_layout[i] == 0.0f) continue;
-    positions.push_back(static_cast<int64_t>(i));
-    values.push_back(stored_layout[i]);
-  }
-  if (sparse) t.positions = positions;
-  if (choice.bits > 0) {
-    t.coding = ValueCoding::kCodebook;
-    t.codebook.bits = choice.bits;
-    t.codebook.centroids = centroids;
-    for (float v : values) {
-      const int c = q::NearestCentroid(centroids, v);
-      t.codebook.indices.push_back(static_cast<uint8_t>(std::max(c, 0)));
-    }
-  } else {
-    t.coding = ValueCoding::kFloat32;
-    t.values = values;
-  }
-  ChooseSmallestCodings(&t);
-  return out;
 }
 
 // Pruning is gradual, as in iterative OBS: sparsity s_j of the grid starts from the weights kept
@@ -601,6 +513,8 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
   KINGLET_ASSIGN_OR_RETURN(std::vector<LayerStats> stats, CollectStats(graph, layers, calib));
 
   OutcomeCache cache(graph, layers, stats, SparsityGrid(options.profile));
+  std::unique_ptr<SequentialCorrector> corrector;
+  if (options.sequential_correction) corrector = std::make_unique<SequentialCorrector>(graph, layers, calib);
   KINGLET_ASSIGN_OR_RETURN(std::vector<Frontier> frontiers,
                            ScanLayers(graph, layers, stats, options, &cache, &guard, progress));
 
@@ -614,7 +528,11 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
   auto measure = [&](const Config& config) -> Result<Measurement> {
     auto it = measured.find(config);
     if (it != measured.end()) return it->second;
-    KINGLET_ASSIGN_OR_RETURN(ir::Graph g, ApplyChoices(graph, layers, stats, ChoicesOf(frontiers, config), &cache, nullptr));
+    // Measured as it would ship: sequentially corrected (the stored forms are not needed here).
+    std::map<int32_t, CompressedTensor> st;
+    KINGLET_ASSIGN_OR_RETURN(ir::Graph g,
+                             ApplyChoices(graph, layers, stats, ChoicesOf(frontiers, config), &cache, &st));
+    if (corrector) KINGLET_RETURN_IF_ERROR(corrector->Apply(ChoicesOf(frontiers, config), &g, &st));
     KINGLET_ASSIGN_OR_RETURN(Measurement m, guard.Measure(g, /*full=*/true));
     return measured[config] = m;
   };
@@ -665,6 +583,7 @@ Result<CompressResult> Compress(const std::string& onnx_path, const Tensor& eval
   if (!best.empty()) choices = ChoicesOf(frontiers, best);
   std::map<int32_t, CompressedTensor> stored;
   KINGLET_ASSIGN_OR_RETURN(ir::Graph chosen, ApplyChoices(graph, layers, stats, choices, &cache, &stored));
+  if (corrector) KINGLET_RETURN_IF_ERROR(corrector->Apply(choices, &chosen, &stored));
   KINGLET_ASSIGN_OR_RETURN(Measurement final_m, guard.Measure(chosen, /*full=*/true));
   report.drop_pp = final_m.drop_pp;
   report.accuracy_after = final_m.accuracy;

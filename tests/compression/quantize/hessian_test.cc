@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "synthetic_layer.h"
 
 namespace kinglet::compression::quantize {
@@ -72,6 +74,24 @@ TEST(LayerOutputErrorTest, EqualsDirectOutputError) {
   const double direct = testing::OutputError(w, w_hat, x);
   EXPECT_NEAR(*e, direct, 1e-6 * direct);
   EXPECT_FALSE(LayerOutputError(w, Matrix(7, 23), testing::HessianOf(x)).ok());
+}
+
+TEST(CrossMomentTest, EqualsTheDirectSum) {
+  const Matrix a = testing::CorrelatedInputs(37, 5, 81);
+  const Matrix b = testing::RandomGaussian(37, 3, 82);
+  auto m = CrossMoment(a, b);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->rows, 5);
+  ASSERT_EQ(m->cols, 3);
+  for (int64_t i = 0; i < 5; ++i) {
+    for (int64_t j = 0; j < 3; ++j) {
+      double direct = 0.0;
+      for (int64_t s = 0; s < 37; ++s) direct += double(a(s, i)) * b(s, j);
+      EXPECT_NEAR((*m)(i, j), direct / 37, 1e-9 * (1 + std::abs(direct)));
+    }
+  }
+  EXPECT_FALSE(CrossMoment(a, testing::RandomGaussian(36, 3, 83)).ok());
+  EXPECT_FALSE(CrossMoment(Matrix(0, 5), Matrix(0, 3)).ok());
 }
 
 }  // namespace

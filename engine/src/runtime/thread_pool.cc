@@ -29,27 +29,32 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_.store(true);
-    generation_.fetch_add(1);
+    gate_.store(((Job() + 1) << kJobShift) | kClosed);  // a new job that nobody may enter
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
 void ThreadPool::Dispatch(int64_t tasks, void* fn, TaskFn call) {
+  // The gate is closed with nobody inside: the job fields are the caller's alone.
   job_fn_ = fn;
   job_call_ = call;
   job_tasks_ = tasks;
   next_task_.store(0, std::memory_order_relaxed);
-  busy_workers_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-  // seq_cst pairs with the sleeper's "sleepers_++ then re-check generation_": either the worker
-  // sees the new generation, or we see it asleep and wake it.
-  generation_.fetch_add(1);
+  // seq_cst pairs with the sleeper's "sleepers_++ then re-check the job": either the worker sees
+  // the new job, or we see it asleep and wake it.
+  gate_.store((Job() + 1) << kJobShift);
   if (sleepers_.load() > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
     wake_.notify_all();
   }
   RunTasks(0);
-  while (busy_workers_.load(std::memory_order_acquire) != 0) CpuRelax();
+  // Every task is taken. Close the gate and wait for the workers inside to finish theirs.
+  uint64_t gate = gate_.fetch_or(kClosed, std::memory_order_acq_rel);
+  while ((gate & kInsideMask) != 0) {
+    CpuRelax();
+    gate = gate_.load(std::memory_order_acquire);
+  }
 }
 
 void ThreadPool::RunTasks(int slot) {
@@ -64,20 +69,27 @@ void ThreadPool::WorkerLoop(int slot) {
   uint64_t seen = 0;
   for (;;) {
     int spins = 0;
-    while (generation_.load(std::memory_order_acquire) == seen && spins < kSpinRounds) {
+    while (Job() == seen && spins < kSpinRounds) {
       CpuRelax();
       ++spins;
     }
-    if (generation_.load(std::memory_order_acquire) == seen) {
+    if (Job() == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       sleepers_.fetch_add(1);
-      wake_.wait(lock, [&] { return generation_.load() != seen; });
+      wake_.wait(lock, [&] { return Job() != seen; });
       sleepers_.fetch_sub(1);
     }
-    seen = generation_.load(std::memory_order_acquire);
     if (stopping_.load()) return;
-    RunTasks(slot);
-    busy_workers_.fetch_sub(1, std::memory_order_release);
+    uint64_t gate = gate_.load(std::memory_order_acquire);
+    seen = gate >> kJobShift;
+    // Enter the job unless the caller has already closed it (then it needs nobody).
+    while ((gate & kClosed) == 0 && (gate >> kJobShift) == seen) {
+      if (gate_.compare_exchange_weak(gate, gate + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        RunTasks(slot);
+        gate_.fetch_sub(1, std::memory_order_release);
+        break;
+      }
+    }
   }
 }
 

@@ -2,9 +2,11 @@
 // caller and the workers take from a shared atomic counter.
 //
 // The hot path has no lock and no allocation: a dispatch publishes a function pointer and a task
-// count, bumps a generation counter the workers spin on, and the caller works too. Workers that
-// have seen no work for a while sleep on a condition variable (so an idle app does not burn a
-// core); only waking them takes the mutex.
+// count, opens a new job on a gate word the workers spin on, and the caller works too. When the
+// caller runs out of tasks it closes the gate and waits only for the workers already inside: a
+// worker that was asleep or descheduled and arrives late does not delay the op (on a busy phone
+// a wake-up can take longer than the op). Workers that have seen no work for a while sleep on a
+// condition variable (so an idle app does not burn a core); only waking them takes the mutex.
 #pragma once
 
 #include <atomic>
@@ -45,18 +47,24 @@ class ThreadPool {
  private:
   using TaskFn = void (*)(void* fn, int64_t task, int slot);
 
+  // gate_ = job number << kJobShift | kClosed bit | workers inside the job.
+  static constexpr int kJobShift = 17;
+  static constexpr uint64_t kClosed = uint64_t{1} << 16;
+  static constexpr uint64_t kInsideMask = kClosed - 1;
+
   void Dispatch(int64_t tasks, void* fn, TaskFn call);
   void RunTasks(int slot);
   void WorkerLoop(int slot);
+  uint64_t Job() const { return gate_.load(std::memory_order_acquire) >> kJobShift; }
 
   std::vector<std::thread> workers_;
-  // The current job; written by the dispatcher before `generation_` is bumped.
+  // The current job; written by the dispatcher while the gate is closed and empty, read by
+  // workers only after they entered the open gate.
   void* job_fn_ = nullptr;
   TaskFn job_call_ = nullptr;
   int64_t job_tasks_ = 0;
   std::atomic<int64_t> next_task_{0};
-  std::atomic<int> busy_workers_{0};
-  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> gate_{kClosed};
   // Sleep path only.
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -25,12 +25,17 @@ std::vector<uint32_t> ValueSymbols(const CompressedTensor& t, int* bits) {
   return symbols;
 }
 
+bool ValidBlock(int block, int symbol_bits) {
+  return (block == 1 || block == 2 || block == 4 || block == 8) &&
+         block * symbol_bits <= format::kMaxCodebookBits;
+}
+
 // The gap width that stores the positions smallest with the given coding.
-int SmallestGapBits(const CompressedTensor& t, bool huffman, size_t* size) {
+int SmallestGapBits(const CompressedTensor& t, bool huffman, int block, size_t* size) {
   int best = 1;
   *size = SIZE_MAX;
-  for (int b = 1; b <= format::kMaxGapBits; ++b) {
-    const size_t s = EncodeStream(GapSymbols(*t.positions, t.element_count(), b), b, huffman).size();
+  for (int b = 1; b * block <= format::kMaxGapBits; ++b) {
+    const size_t s = EncodeStream(GapSymbols(*t.positions, t.element_count(), b), b, huffman, block).size();
     if (s < *size) {
       *size = s;
       best = b;
@@ -109,6 +114,13 @@ Status ValidateCompressedTensor(const CompressedTensor& t) {
     }
   }
   if (t.gap_bits < 0 || t.gap_bits > format::kMaxGapBits) return Invalid("gap_bits must be 0..8");
+  if (!ValidBlock(t.gap_block, std::max(t.gap_bits, 1))) {
+    return Invalid("gap_block must be 1, 2, 4 or 8, times gap_bits at most 8");
+  }
+  const int value_bits = t.coding == ValueCoding::kCodebook ? t.codebook.bits : 8;
+  if (!ValidBlock(t.value_block, value_bits)) {
+    return Invalid("value_block must be 1, 2, 4 or 8, times the value width at most 8");
+  }
   switch (t.coding) {
     case ValueCoding::kFloat32:
     case ValueCoding::kFloat16:
@@ -152,10 +164,10 @@ Result<std::string> EncodeCompressedTensor(const CompressedTensor& t) {
   Put<uint16_t>(&out, 0);
   if (t.positions) {
     size_t size = 0;
-    const int b = t.gap_bits != 0 ? t.gap_bits : SmallestGapBits(t, t.huffman_gaps, &size);
+    const int b = t.gap_bits != 0 ? t.gap_bits : SmallestGapBits(t, t.huffman_gaps, t.gap_block, &size);
     Put<uint64_t>(&out, t.positions->size());
     Put<uint8_t>(&out, static_cast<uint8_t>(b));
-    out += EncodeStream(GapSymbols(*t.positions, t.element_count(), b), b, t.huffman_gaps);
+    out += EncodeStream(GapSymbols(*t.positions, t.element_count(), b), b, t.huffman_gaps, t.gap_block);
   }
   int bits = 0;
   switch (t.coding) {
@@ -169,14 +181,14 @@ Result<std::string> EncodeCompressedTensor(const CompressedTensor& t) {
       Put<uint8_t>(&out, static_cast<uint8_t>(t.int8.axis));
       out.append(reinterpret_cast<const char*>(t.int8.scales.data()), t.int8.scales.size() * sizeof(float));
       out.append(reinterpret_cast<const char*>(t.int8.zero_points.data()), t.int8.zero_points.size());
-      out += EncodeStream(ValueSymbols(t, &bits), 8, t.huffman_values);
+      out += EncodeStream(ValueSymbols(t, &bits), 8, t.huffman_values, t.value_block);
       break;
     case ValueCoding::kCodebook:
       Put<uint8_t>(&out, static_cast<uint8_t>(t.codebook.bits));
       Put<uint16_t>(&out, static_cast<uint16_t>(t.codebook.centroids.size()));
       out.append(reinterpret_cast<const char*>(t.codebook.centroids.data()),
                  t.codebook.centroids.size() * sizeof(float));
-      out += EncodeStream(ValueSymbols(t, &bits), t.codebook.bits, t.huffman_values);
+      out += EncodeStream(ValueSymbols(t, &bits), t.codebook.bits, t.huffman_values, t.value_block);
       break;
   }
   if (t.element_count() > format::MaxDecodedElements(out.size())) {
@@ -236,14 +248,33 @@ void ChooseSmallestCodings(CompressedTensor* t) {
   int bits = 0;
   const std::vector<uint32_t> symbols = ValueSymbols(*t, &bits);
   if (bits > 0) {
-    t->huffman_values = EncodeStream(symbols, bits, true).size() < EncodeStream(symbols, bits, false).size();
+    size_t best = EncodeStream(symbols, bits, false).size();
+    t->huffman_values = false;
+    t->value_block = 1;
+    for (int block = 1; ValidBlock(block, bits); block *= 2) {
+      const size_t size = EncodeStream(symbols, bits, true, block).size();
+      if (size < best) {
+        best = size;
+        t->huffman_values = true;
+        t->value_block = block;
+      }
+    }
   }
   if (t->positions) {
-    size_t raw = 0, huffman = 0;
-    const int raw_bits = SmallestGapBits(*t, false, &raw);
-    const int huffman_bits = SmallestGapBits(*t, true, &huffman);
-    t->huffman_gaps = huffman < raw;
-    t->gap_bits = t->huffman_gaps ? huffman_bits : raw_bits;
+    size_t best = 0;
+    t->huffman_gaps = false;
+    t->gap_block = 1;
+    t->gap_bits = SmallestGapBits(*t, false, 1, &best);
+    for (int block = 1; block <= format::kMaxGapBits; block *= 2) {
+      size_t size = 0;
+      const int b = SmallestGapBits(*t, true, block, &size);
+      if (size < best) {
+        best = size;
+        t->huffman_gaps = true;
+        t->gap_block = block;
+        t->gap_bits = b;
+      }
+    }
   }
 }
 
@@ -252,12 +283,14 @@ std::vector<NamedStreamReport> ReportStreams(const CompressedTensor& t) {
   int bits = 0;
   const std::vector<uint32_t> symbols = ValueSymbols(t, &bits);
   if (bits > 0) {
-    reports.push_back({t.coding == ValueCoding::kCodebook ? "indices" : "int8", ReportStream(symbols, bits)});
+    reports.push_back({t.coding == ValueCoding::kCodebook ? "indices" : "int8",
+                       ReportStream(symbols, bits, t.huffman_values ? t.value_block : 1)});
   }
   if (t.positions) {
     size_t size = 0;
-    const int b = t.gap_bits != 0 ? t.gap_bits : SmallestGapBits(t, t.huffman_gaps, &size);
-    reports.push_back({"gaps", ReportStream(GapSymbols(*t.positions, t.element_count(), b), b)});
+    const int b = t.gap_bits != 0 ? t.gap_bits : SmallestGapBits(t, t.huffman_gaps, t.gap_block, &size);
+    reports.push_back({"gaps", ReportStream(GapSymbols(*t.positions, t.element_count(), b), b,
+                                            t.huffman_gaps ? t.gap_block : 1)});
   }
   return reports;
 }

@@ -52,6 +52,10 @@ struct CompressedTensor {
   bool huffman_values = false;
   bool huffman_gaps = false;
   int gap_bits = 0;  // gap symbol width 1..8 (a gap of 2^b - 1 or more needs run symbols); 0 = smallest
+  // Symbols per Huffman code word (1, 2, 4 or 8; times the symbol width at most 8): blocks let
+  // a stream dominated by one symbol cost less than a bit a symbol (huffman.h, EncodeStream).
+  int value_block = 1;
+  int gap_block = 1;
 
   uint64_t element_count() const { return static_cast<uint64_t>(ElementCount(shape)); }
   uint64_t stored_count() const { return positions ? positions->size() : element_count(); }
@@ -73,7 +77,7 @@ Tensor DecodeToDense(const CompressedTensor& t);
 // gap_bits = 0 the name assumes the Huffman flags as set.
 std::string CompressedTensorName(const CompressedTensor& t);
 
-// Sets huffman_values, huffman_gaps and gap_bits to whatever stores smallest.
+// Sets the Huffman flags, blocks and gap_bits to whatever stores smallest.
 void ChooseSmallestCodings(CompressedTensor* t);
 
 // Bits per symbol of each integer stream ("int8", "indices", "gaps") against its entropy and

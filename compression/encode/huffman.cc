@@ -105,23 +105,37 @@ void BitWriter::Write(uint32_t value, int bits) {
   }
 }
 
-std::string EncodeStream(const std::vector<uint32_t>& symbols, int alphabet_bits, bool huffman) {
+std::vector<uint32_t> BlockSymbols(const std::vector<uint32_t>& symbols, int alphabet_bits, int block) {
+  std::vector<uint32_t> blocks((symbols.size() + block - 1) / block, 0);
+  for (size_t i = 0; i < blocks.size() * block; ++i) {
+    const uint32_t s = i < symbols.size() ? symbols[i] : 0;  // the last block padded with zeros
+    blocks[i / block] = blocks[i / block] << alphabet_bits | s;
+  }
+  return blocks;
+}
+
+std::string EncodeStream(const std::vector<uint32_t>& symbols, int alphabet_bits, bool huffman, int block) {
   std::string out;
   auto put = [&out](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
-  put(static_cast<uint8_t>(huffman ? format::StreamCoding::kHuffman : format::StreamCoding::kRawBits));
+  const format::StreamCoding coding = !huffman    ? format::StreamCoding::kRawBits
+                                      : block > 1 ? format::StreamCoding::kBlockedHuffman
+                                                  : format::StreamCoding::kHuffman;
+  put(static_cast<uint8_t>(coding));
   put(static_cast<uint64_t>(symbols.size()));
   BitWriter bits;
   if (huffman) {
-    const size_t alphabet = size_t{1} << alphabet_bits;
+    if (block > 1) put(static_cast<uint8_t>(block));
+    const std::vector<uint32_t> coded = block > 1 ? BlockSymbols(symbols, alphabet_bits, block) : symbols;
+    const size_t alphabet = size_t{1} << (alphabet_bits * block);
     std::vector<uint64_t> counts(alphabet, 0);
-    for (uint32_t s : symbols) ++counts[s];
+    for (uint32_t s : coded) ++counts[s];
     const std::vector<uint8_t> lengths = HuffmanCodeLengths(counts);
     const std::vector<uint32_t> codes = CanonicalCodes(lengths);
     std::string table((alphabet + 1) / 2, '\0');
     for (size_t s = 0; s < alphabet; ++s)
       table[s / 2] = static_cast<char>(table[s / 2] | lengths[s] << (s % 2 ? 4 : 0));
     out += table;
-    for (uint32_t s : symbols) bits.Write(codes[s], lengths[s]);
+    for (uint32_t s : coded) bits.Write(codes[s], lengths[s]);
   } else {
     for (uint32_t s : symbols) bits.Write(s, alphabet_bits);
   }
@@ -130,25 +144,30 @@ std::string EncodeStream(const std::vector<uint32_t>& symbols, int alphabet_bits
   return out;
 }
 
-StreamReport ReportStream(const std::vector<uint32_t>& symbols, int alphabet_bits) {
+StreamReport ReportStream(const std::vector<uint32_t>& symbols, int alphabet_bits, int block) {
   StreamReport r;
   r.symbols = symbols.size();
   r.alphabet_bits = alphabet_bits;
+  r.block = block;
   if (symbols.empty()) return r;
-  const size_t alphabet = size_t{1} << alphabet_bits;
-  std::vector<uint64_t> counts(alphabet, 0);
-  for (uint32_t s : symbols) ++counts[s];
-  const std::vector<uint8_t> lengths = HuffmanCodeLengths(counts);
   const double n = static_cast<double>(symbols.size());
-  double code_bits = 0;
-  for (size_t s = 0; s < alphabet; ++s) {
-    if (counts[s] == 0) continue;
-    const double p = static_cast<double>(counts[s]) / n;
+  std::vector<uint64_t> counts(size_t{1} << alphabet_bits, 0);
+  for (uint32_t s : symbols) ++counts[s];
+  for (uint64_t c : counts) {
+    if (c == 0) continue;
+    const double p = static_cast<double>(c) / n;
     r.entropy -= p * std::log2(p);
-    code_bits += static_cast<double>(counts[s]) * lengths[s];
   }
+  // The code's bits alone, per symbol (a block's code shared by its symbols).
+  const std::vector<uint32_t> coded = block > 1 ? BlockSymbols(symbols, alphabet_bits, block) : symbols;
+  std::vector<uint64_t> coded_counts(size_t{1} << (alphabet_bits * block), 0);
+  for (uint32_t s : coded) ++coded_counts[s];
+  const std::vector<uint8_t> lengths = HuffmanCodeLengths(coded_counts);
+  double code_bits = 0;
+  for (size_t s = 0; s < coded_counts.size(); ++s)
+    code_bits += static_cast<double>(coded_counts[s]) * lengths[s];
   r.huffman = code_bits / n;
-  r.huffman_stream = 8.0 * static_cast<double>(EncodeStream(symbols, alphabet_bits, true).size()) / n;
+  r.huffman_stream = 8.0 * static_cast<double>(EncodeStream(symbols, alphabet_bits, true, block).size()) / n;
   const std::string raw = EncodeStream(symbols, alphabet_bits, false);
   r.raw_stream = 8.0 * static_cast<double>(raw.size()) / n;
   std::string one_per_byte(symbols.begin(), symbols.end());
@@ -159,11 +178,12 @@ StreamReport ReportStream(const std::vector<uint32_t>& symbols, int alphabet_bit
 }
 
 std::string StreamReport::ToString() const {
-  char line[256];
+  char line[256], block_name[24] = "";
+  if (block > 1) std::snprintf(block_name, sizeof(block_name), " (blocks of %d)", block);
   std::snprintf(line, sizeof(line),
-                "%llu symbols of %d bits: entropy %.3f, huffman %.3f (%+.2f%%; stored %.3f), raw %.3f, "
+                "%llu symbols of %d bits: entropy %.3f, huffman%s %.3f (%+.2f%%; stored %.3f), raw %.3f, "
                 "zstd-19 %.3f (bytes) / %.3f (packed) bits/symbol",
-                static_cast<unsigned long long>(symbols), alphabet_bits, entropy, huffman,
+                static_cast<unsigned long long>(symbols), alphabet_bits, entropy, block_name, huffman,
                 100.0 * OverheadVsEntropy(), huffman_stream, raw_stream, zstd_bytes, zstd_packed);
   return line;
 }

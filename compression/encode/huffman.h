@@ -40,13 +40,21 @@ class BitWriter {
 
 // One stream as FORMAT.md lays it out: coding byte, u64 symbol count, for Huffman the 4-bit
 // code-length table of all 2^alphabet_bits symbols, u32 byte count, the bits. Every symbol must
-// be < 2^alphabet_bits (1..8 bits).
-std::string EncodeStream(const std::vector<uint32_t>& symbols, int alphabet_bits, bool huffman);
+// be < 2^alphabet_bits (1..8 bits). With `block` > 1 (2, 4 or 8, block * alphabet_bits <= 8) the
+// Huffman code is over blocks of that many consecutive symbols, the first in the high bits and
+// the last block padded with zero symbols: a stream whose likeliest symbol has p > 1/2 then
+// costs less than one bit a symbol.
+std::string EncodeStream(const std::vector<uint32_t>& symbols, int alphabet_bits, bool huffman,
+                         int block = 1);
+
+// The block symbols of `symbols` as EncodeStream codes them.
+std::vector<uint32_t> BlockSymbols(const std::vector<uint32_t>& symbols, int alphabet_bits, int block);
 
 // How well a stream codes, all in bits per symbol.
 struct StreamReport {
   uint64_t symbols = 0;
   int alphabet_bits = 0;
+  int block = 1;              // symbols per Huffman code word
   double entropy = 0;         // empirical zeroth-order entropy: the limit for any symbol code
   double huffman = 0;         // our Huffman code's bits alone
   double huffman_stream = 0;  // the whole Huffman stream as stored (header + table + bits)
@@ -58,8 +66,9 @@ struct StreamReport {
   std::string ToString() const;  // one line, e.g. for the compress command's report
 };
 
-// Measures `symbols` (each < 2^alphabet_bits). Runs zstd at level 19, so it costs real time on
-// big streams; it is for reports, not the encoder's decisions.
-StreamReport ReportStream(const std::vector<uint32_t>& symbols, int alphabet_bits);
+// Measures `symbols` (each < 2^alphabet_bits), with the Huffman code over blocks of `block`.
+// Runs zstd at level 19, so it costs real time on big streams; it is for reports, not the
+// encoder's decisions.
+StreamReport ReportStream(const std::vector<uint32_t>& symbols, int alphabet_bits, int block = 1);
 
 }  // namespace kinglet::compression

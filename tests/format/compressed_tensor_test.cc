@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "encode/huffman.h"
 #include "format/kgl_format.h"
 #include "format/tensor_decoder.h"
 #include "ir/graph.h"
@@ -269,6 +270,56 @@ TEST(CompressedTensor, ChooseSmallestCodingsNeverGrows) {
   }
 }
 
+TEST(CompressedTensor, BlockedHuffmanRoundTrips) {
+  const Shape shape = {40, 33};  // 1,320 elements: blocks of 8 leave a partial last block
+  const uint64_t n = 40 * 33;
+  for (double density : {0.7, 0.95}) {
+    const std::vector<int64_t> positions = RandomPositions(n, density, 11);
+    for (int gap_block : {2, 4, 8}) {
+      for (int gap_bits = 1; gap_bits * gap_block <= 8; ++gap_bits) {
+        for (int value_block : {1, 2, 4}) {
+          CompressedTensor t = KMeans(shape, 2, positions, 12);
+          t.gap_bits = gap_bits;
+          t.gap_block = gap_block;
+          t.value_block = value_block;
+          t.huffman_gaps = t.huffman_values = true;
+          ExpectRoundTrip(t, "gap block " + std::to_string(gap_block) + " gap bits " +
+                                 std::to_string(gap_bits) + " value block " + std::to_string(value_block));
+        }
+      }
+    }
+  }
+  CompressedTensor t = KMeans({7, 3}, 4, std::nullopt, 13);  // 21 indices: a partial last block
+  t.huffman_values = true;
+  t.value_block = 2;
+  ExpectRoundTrip(t, "dense 4-bit indices in pairs");
+  EXPECT_EQ(CompressedTensorName(t), "kmeans4+huffman");
+}
+
+// A layer pruned by only 30% has a 1-bit gap stream (keep / skip one) whose entropy is 0.88
+// bits: one symbol per Huffman code word costs a whole bit, blocks of them approach the entropy.
+TEST(CompressedTensor, BlockedGapsOfAMildlyPrunedLayerComeWithinThreePercentOfTheEntropy) {
+  CompressedTensor t = KMeans({64, 72}, 4, RandomPositions(64 * 72, 0.7, 14), 14);
+  ChooseSmallestCodings(&t);
+  EXPECT_TRUE(t.huffman_gaps);
+  EXPECT_GT(t.gap_block, 1);
+  ExpectRoundTrip(t, "chosen codings");
+  for (const NamedStreamReport& r : ReportStreams(t)) {
+    if (r.stream != "gaps") continue;
+    std::printf("[ measured ] chosen: %s\n", r.report.ToString().c_str());
+    EXPECT_LE(r.report.OverheadVsEntropy(), 0.03);
+  }
+  // The 1-bit gap stream: one symbol per code word costs a whole bit, blocks of 8 come close
+  // to its entropy.
+  const std::vector<uint32_t> gaps = GapSymbols(*t.positions, t.element_count(), 1);
+  const StreamReport single = ReportStream(gaps, 1), blocked = ReportStream(gaps, 1, 8);
+  std::printf("[ measured ] 1-bit gaps: %s\n[ measured ] 1-bit gaps: %s\n", single.ToString().c_str(),
+              blocked.ToString().c_str());
+  EXPECT_LT(single.entropy, 0.95);
+  EXPECT_DOUBLE_EQ(single.huffman, 1.0);
+  EXPECT_LE(blocked.OverheadVsEntropy(), 0.03);
+}
+
 TEST(CompressedTensor, InvalidRepresentationsAreRefused) {
   CompressedTensor t = KMeans({4, 4}, 2, std::nullopt, 1);
   t.codebook.indices[3] = 4;
@@ -281,6 +332,15 @@ TEST(CompressedTensor, InvalidRepresentationsAreRefused) {
   t.int8.scales.pop_back();
   EXPECT_FALSE(EncodeCompressedTensor(t).ok());
   t = KMeans({4, 4}, 9, std::nullopt, 1);
+  EXPECT_FALSE(EncodeCompressedTensor(t).ok());
+  t = KMeans({4, 4}, 3, std::nullopt, 1);
+  t.value_block = 3;
+  EXPECT_FALSE(EncodeCompressedTensor(t).ok()) << "blocks of 1, 2, 4 or 8 symbols";
+  t.value_block = 4;
+  EXPECT_FALSE(EncodeCompressedTensor(t).ok()) << "4 x 3-bit symbols do not fit an 8-bit block";
+  t = KMeans({4, 4}, 2, std::vector<int64_t>{1, 5}, 1);
+  t.gap_bits = 3;
+  t.gap_block = 4;
   EXPECT_FALSE(EncodeCompressedTensor(t).ok());
   EXPECT_EQ(DecodeToDense(t).raw_data(), nullptr) << "DecodeToDense of an invalid representation is empty";
 }
@@ -432,6 +492,12 @@ std::vector<std::pair<std::string, CompressedTensor>> HostileSamples() {
   c.gap_bits = 2;
   s.push_back({"sparse kmeans raw", c});
   s.push_back({"sparse fp16", Floats({50}, ValueCoding::kFloat16, RandomPositions(50, 0.5, 4), 4)});
+  CompressedTensor d = KMeans({11, 9}, 2, RandomPositions(99, 0.7, 5), 5);
+  d.huffman_gaps = d.huffman_values = true;
+  d.gap_bits = 1;
+  d.gap_block = 8;
+  d.value_block = 2;
+  s.push_back({"sparse kmeans blocked huffman", d});
   return s;
 }
 
@@ -483,6 +549,34 @@ TEST(CompressedCorruption, MutatedPayloadsNeverCrash) {
     }
   }
   EXPECT_GT(refused, total / 2) << "most damage should be caught structurally";
+}
+
+TEST(CompressedCorruption, BlockedStreamsRefuseBadBlocksAndPadding) {
+  // Dense 2-bit indices: header (4 B), bits (1), centroid count (2), 4 centroids (16), then the
+  // index stream: coding (1), count (8), block (1), table, byte count (4), bits.
+  CompressedTensor t = KMeans({3, 5}, 2, std::nullopt, 6);  // 15 indices, blocks of 4: one pad
+  t.huffman_values = true;
+  t.value_block = 4;
+  const std::string good = *EncodeCompressedTensor(t);
+  ASSERT_TRUE(EngineDecode(good, t.shape).ok());
+  const size_t stream = 4 + 1 + 2 + 4 * sizeof(float);
+  ASSERT_EQ(good[stream], static_cast<char>(format::StreamCoding::kBlockedHuffman));
+  for (uint8_t block : {0, 1, 3, 5, 16, 255}) {
+    std::string bad = good;
+    bad[stream + 9] = static_cast<char>(block);
+    auto d = EngineDecode(bad, t.shape);
+    ASSERT_FALSE(d.ok()) << "block " << int(block);
+    EXPECT_EQ(d.status().code(), StatusCode::kCorruption);
+  }
+  // The padding symbol of the last block must be zero: 16 symbols coded, 15 announced.
+  std::vector<uint32_t> indices(t.codebook.indices.begin(), t.codebook.indices.end());
+  indices.push_back(1);
+  std::string padded = EncodeStream(indices, 2, true, 4);
+  const uint64_t announced = 15;
+  std::memcpy(&padded[1], &announced, sizeof(announced));
+  auto d = EngineDecode(good.substr(0, stream) + padded, t.shape);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("trailing bits"), std::string::npos) << d.status().message();
 }
 
 TEST(CompressedCorruption, HugeShapeWithTinyPayloadIsRefusedBeforeAllocating) {

@@ -39,7 +39,8 @@ class Cursor {
   size_t pos_ = 0;
 };
 
-// One integer stream (FORMAT.md, "Streams"): symbols of `alphabet_bits` bits, raw or Huffman.
+// One integer stream (FORMAT.md, "Streams"): symbols of `alphabet_bits` bits, raw, Huffman, or
+// Huffman over blocks of `block_` symbols.
 class SymbolStream {
  public:
   Status Open(Cursor& c, int alphabet_bits, uint64_t min_count, uint64_t max_count, const char* what) {
@@ -47,16 +48,23 @@ class SymbolStream {
     uint8_t coding = 0;
     if (!c.Read(&coding) || !c.Read(&count_))
       return Bad(std::string("truncated ") + what_ + " stream header");
-    if (coding != static_cast<uint8_t>(StreamCoding::kRawBits) &&
-        coding != static_cast<uint8_t>(StreamCoding::kHuffman)) {
+    if (coding > static_cast<uint8_t>(StreamCoding::kBlockedHuffman)) {
       return Bad(std::string("unknown coding ") + std::to_string(coding) + " of the " + what_ + " stream");
     }
     if (count_ < min_count || count_ > max_count)
       return Bad(std::string("bad symbol count of the ") + what_ + " stream");
-    huffman_ = coding == static_cast<uint8_t>(StreamCoding::kHuffman);
+    huffman_ = coding != static_cast<uint8_t>(StreamCoding::kRawBits);
     alphabet_bits_ = alphabet_bits;
+    if (coding == static_cast<uint8_t>(StreamCoding::kBlockedHuffman)) {
+      uint8_t block = 0;
+      if (!c.Read(&block)) return Bad(std::string("truncated ") + what_ + " stream header");
+      if ((block != 2 && block != 4 && block != 8) || block * alphabet_bits > kMaxCodebookBits) {
+        return Bad(std::string("bad block length ") + std::to_string(block) + " of the " + what_ + " stream");
+      }
+      block_ = block;
+    }
     if (huffman_) {
-      const size_t alphabet = size_t{1} << alphabet_bits;
+      const size_t alphabet = size_t{1} << (alphabet_bits * block_);
       const uint8_t* table = c.Take((alphabet + 1) / 2);
       if (table == nullptr) return Bad(std::string("truncated ") + what_ + " code-length table");
       uint8_t lengths[1 << kMaxCodebookBits];
@@ -68,9 +76,10 @@ class SymbolStream {
     }
     uint32_t byte_count = 0;
     if (!c.Read(&byte_count)) return Bad(std::string("truncated ") + what_ + " stream header");
-    // Raw symbols have a fixed width; a Huffman code is at least one bit. Either way the count
-    // cannot promise more symbols than the bits hold, so decoding loops stay bounded by the bytes.
-    if (huffman_ ? count_ > uint64_t{byte_count} * 8
+    // Raw symbols have a fixed width; a Huffman code is at least one bit (for a block of symbols
+    // when blocked). Either way the count cannot promise more symbols than the bits hold, so
+    // decoding loops stay bounded by the bytes.
+    if (huffman_ ? count_ > uint64_t{byte_count} * 8 * block_
                  : uint64_t{byte_count} != (count_ * alphabet_bits + 7) / 8) {
       return Bad(std::string("the ") + what_ + " stream's length does not match its symbol count");
     }
@@ -87,13 +96,24 @@ class SymbolStream {
   bool Next(uint32_t* symbol) {
     if (consumed_ == count_) return false;
     ++consumed_;
-    return huffman_ ? decoder_.Decode(bits_, symbol) : bits_.Read(alphabet_bits_, symbol);
+    if (!huffman_) return bits_.Read(alphabet_bits_, symbol);
+    if (block_ == 1) return decoder_.Decode(bits_, symbol);
+    if (buffered_ == 0) {  // the next block: its first symbol in the highest bits
+      if (!decoder_.Decode(bits_, &block_value_)) return false;
+      buffered_ = block_;
+    }
+    --buffered_;
+    *symbol = (block_value_ >> (buffered_ * alphabet_bits_)) & ((uint32_t{1} << alphabet_bits_) - 1);
+    return true;
   }
 
-  // Every symbol was read and only the zero padding of the last byte is left.
+  // Every symbol was read and only padding is left: zero symbols filling the last block, then
+  // the zero bits of the last byte.
   Status Finish() const {
     if (consumed_ != count_) return Bad(std::string("unread symbols in the ") + what_ + " stream");
-    if (!bits_.AtPaddedEnd()) return Bad(std::string("trailing bits in the ") + what_ + " stream");
+    if ((block_value_ & ((uint32_t{1} << (buffered_ * alphabet_bits_)) - 1)) != 0 || !bits_.AtPaddedEnd()) {
+      return Bad(std::string("trailing bits in the ") + what_ + " stream");
+    }
     return Status::Ok();
   }
 
@@ -103,6 +123,9 @@ class SymbolStream {
   uint64_t consumed_ = 0;
   bool huffman_ = false;
   int alphabet_bits_ = 0;
+  int block_ = 1;
+  int buffered_ = 0;          // symbols of the current block not read yet
+  uint32_t block_value_ = 0;  // the current block's symbol
   HuffmanDecoder decoder_;
   BitReader bits_;
 };

@@ -23,7 +23,10 @@ enum class ValueCoding : uint8_t {
   kCodebook = 4,        // n-bit indices into up to 2^n f32 centroids (k-means weight sharing)
 };
 constexpr uint8_t kCompressedFlagSparse = 1;  // only listed positions are stored; the rest are 0
-enum class StreamCoding : uint8_t { kRawBits = 0, kHuffman = 1 };
+// kBlockedHuffman: one Huffman code over blocks of k consecutive symbols (k * width <= 8), for
+// alphabets whose most likely symbol takes more than half the stream (a prefix code spends at
+// least one bit a symbol, however likely it is).
+enum class StreamCoding : uint8_t { kRawBits = 0, kHuffman = 1, kBlockedHuffman = 2 };
 
 constexpr int kMaxCodebookBits = 8;
 constexpr int kMaxGapBits = 8;

@@ -33,12 +33,10 @@ KINGLET_SIMD_CLONES void Range(BinaryFloatOp op, const float* a, const float* b,
 void BinaryFloatSameShape(BinaryFloatOp op, const float* a, const float* b, float* y, int64_t n,
                           runtime::ThreadPool* pool) {
   const int64_t threads = pool != nullptr ? pool->size() : 1;
-  const int64_t tasks = std::max<int64_t>(1, std::min(threads, n / kMinTaskElements));
-  // Chunks are multiples of 16 floats (a cache line), so threads never share one.
-  const int64_t chunk = ((n + tasks - 1) / tasks + 15) / 16 * 16;
-  runtime::ParallelFor(pool, tasks, [&](int64_t t, int) {
-    const int64_t begin = t * chunk;
-    if (begin < n) Range(op, a + begin, b + begin, y + begin, std::min(chunk, n - begin));
+  const int64_t tasks = std::min(threads, n / kMinTaskElements);
+  // Ranges are multiples of 16 floats (a cache line), so threads never share one.
+  runtime::ParallelForRanges(pool, n, tasks, 16, [&](int64_t begin, int64_t end) {
+    Range(op, a + begin, b + begin, y + begin, end - begin);
   });
 }
 

@@ -105,13 +105,9 @@ void SparseGemmRun(const SparseGemmProblem& pr, runtime::ThreadPool* pool) {
   const int64_t n = pr.b->n;
   const int64_t nonzeros = static_cast<int64_t>(pr.b->values.size()) * pr.m;
   const int64_t threads = pool != nullptr ? pool->size() : 1;
-  const int64_t tasks = std::max<int64_t>(1, std::min({threads, n, nonzeros / kMinTaskNonzeros}));
-  const int64_t chunk = (n + tasks - 1) / tasks;
-  runtime::ParallelFor(pool, tasks, [&](int64_t t, int) {
-    const int64_t j0 = t * chunk;
-    if (j0 >= n) return;
-    SparseColumnsRange(pr, dense_rows, j0, std::min(n, j0 + chunk));
-  });
+  const int64_t tasks = std::min({threads, n, nonzeros / kMinTaskNonzeros});
+  runtime::ParallelForRanges(pool, n, tasks, 1,
+                             [&](int64_t j0, int64_t j1) { SparseColumnsRange(pr, dense_rows, j0, j1); });
 }
 
 SparseRows CompressSparseA(int64_t m, int64_t k, MatrixView a) {
@@ -127,12 +123,8 @@ void SparseRowsGemmRun(const SparseRowsProblem& pr, runtime::ThreadPool* pool) {
   if (m <= 0 || pr.n <= 0) return;
   const int64_t work = (static_cast<int64_t>(pr.a->values.size()) + m) * pr.n;
   const int64_t threads = pool != nullptr ? pool->size() : 1;
-  const int64_t tasks = std::max<int64_t>(1, std::min({threads, m, work / (kMinTaskNonzeros * 4)}));
-  const int64_t chunk = (m + tasks - 1) / tasks;
-  runtime::ParallelFor(pool, tasks, [&](int64_t t, int) {
-    const int64_t m0 = t * chunk;
-    if (m0 < m) SparseRowsRange(pr, m0, std::min(m, m0 + chunk));
-  });
+  const int64_t tasks = std::min({threads, m, work / (kMinTaskNonzeros * 4)});
+  runtime::ParallelForRanges(pool, m, tasks, 1, [&](int64_t m0, int64_t m1) { SparseRowsRange(pr, m0, m1); });
 }
 
 }  // namespace kinglet::kernels

@@ -9,6 +9,7 @@
 // condition variable (so an idle app does not burn a core); only waking them takes the mutex.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -81,6 +82,19 @@ void ParallelFor(ThreadPool* pool, int64_t tasks, Fn&& fn) {
   } else {
     for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
   }
+}
+
+// Cuts [0, total) into `tasks` contiguous ranges (lengths rounded up to a multiple of `align`,
+// so with align = 16 floats no two threads write one cache line) and calls fn(begin, end) for
+// each non-empty one, on the pool like ParallelFor.
+template <typename Fn>
+void ParallelForRanges(ThreadPool* pool, int64_t total, int64_t tasks, int64_t align, Fn&& fn) {
+  tasks = std::max<int64_t>(1, tasks);
+  const int64_t chunk = ((total + tasks - 1) / tasks + align - 1) / align * align;
+  ParallelFor(pool, tasks, [&](int64_t t, int) {
+    const int64_t begin = t * chunk;
+    if (begin < total) fn(begin, std::min(total, begin + chunk));
+  });
 }
 
 }  // namespace kinglet::runtime

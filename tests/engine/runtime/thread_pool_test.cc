@@ -63,5 +63,25 @@ TEST(ThreadPoolTest, DestroyedWhileIdleOrRightAfterAJob) {
   }
 }
 
+TEST(ThreadPoolTest, RangesCoverEveryIndexOnceAlignedAndNonEmpty) {
+  ThreadPool pool(3);
+  for (int64_t total : {0, 1, 15, 16, 17, 1000}) {
+    for (int64_t tasks : {-1, 0, 1, 2, 3, 7, 2000}) {
+      for (int64_t align : {1, 16}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(total));
+        std::atomic<bool> bad{false};
+        for (ThreadPool* p : {&pool, static_cast<ThreadPool*>(nullptr)}) {
+          ParallelForRanges(p, total, tasks, align, [&](int64_t begin, int64_t end) {
+            if (begin < 0 || end > total || begin >= end || begin % align != 0) bad = true;
+            for (int64_t i = begin; i < end && i < total && i >= 0; ++i) hits[i].fetch_add(1);
+          });
+        }
+        EXPECT_FALSE(bad) << total << " " << tasks << " " << align;
+        for (int64_t i = 0; i < total; ++i) ASSERT_EQ(hits[i].load(), 2) << total << " " << tasks << " " << i;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kinglet::runtime

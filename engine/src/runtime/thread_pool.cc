@@ -76,7 +76,9 @@ void ThreadPool::WorkerLoop(int slot) {
     if (Job() == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       sleepers_.fetch_add(1);
-      wake_.wait(lock, [&] { return Job() != seen; });
+      // seq_cst (not Job()'s acquire): the other half of Dispatch's "store the job, then load
+      // sleepers_", so a job opened while this worker went to sleep is never missed.
+      wake_.wait(lock, [&] { return (gate_.load() >> kJobShift) != seen; });
       sleepers_.fetch_sub(1);
     }
     if (stopping_.load()) return;

@@ -9,18 +9,39 @@
 namespace kinglet::kernels {
 namespace {
 
-// 3x3, undilated, stride 1 or 2 (MobileNet's layers) take the padded-plane path.
-bool IsThreeByThree(const reference::ConvParams& p) {
-  return p.kernel[0] == 3 && p.kernel[1] == 3 && p.dilations[0] == 1 && p.dilations[1] == 1 &&
-         p.strides[1] <= 2;
+// The 3x3 path's input: the channel inside a zero border as wide as the padding, split for
+// stride 2 into its four (row parity, column parity) planes. In those planes output (oh, ow)
+// reads, for every tap, the element at oh * cols + ow plus a shift fixed per tap, so a whole
+// channel is one run of nine shifted streams with no row tails (MobileNet's 7x7 and 14x14 planes
+// would otherwise spend most of their time in them) and no strided reads.
+struct Planes {
+  int64_t stride;        // 1 or 2; stride * stride planes
+  int64_t rows, cols;    // of each plane
+  int64_t plane_floats;  // rows * cols plus the few floats the last outputs' taps read past it
+  int64_t run;           // outputs computed: out_h * cols (columns past out_w are dropped)
+};
+
+Planes PlanesOf(const reference::ConvParams& p) {
+  Planes g;
+  g.stride = p.strides[0] == p.strides[1] ? p.strides[0] : 0;
+  const int64_t s = std::max<int64_t>(g.stride, 1);
+  g.rows = (p.in_spatial[0] + p.pads_begin[0] + p.pads_end[0] + s - 1) / s;
+  g.cols = (p.in_spatial[1] + p.pads_begin[1] + p.pads_end[1] + s - 1) / s;
+  g.plane_floats = (g.rows * g.cols + 4 + 15) / 16 * 16;
+  g.run = p.out_spatial[0] * g.cols;
+  return g;
 }
 
-int64_t PaddedWidth(const reference::ConvParams& p) { return p.in_spatial[1] + p.pads_begin[1] + p.pads_end[1]; }
-int64_t PaddedHeight(const reference::ConvParams& p) { return p.in_spatial[0] + p.pads_begin[0] + p.pads_end[0]; }
+// 3x3, undilated, the same stride 1 or 2 on both axes (MobileNet's layers) take the plane path.
+bool IsThreeByThree(const reference::ConvParams& p) {
+  return p.kernel[0] == 3 && p.kernel[1] == 3 && p.dilations[0] == 1 && p.dilations[1] == 1 &&
+         (PlanesOf(p).stride == 1 || PlanesOf(p).stride == 2);
+}
 
 size_t PlaneBytes(const reference::ConvParams& p) {
   if (!IsThreeByThree(p)) return 0;
-  return (static_cast<size_t>(PaddedHeight(p) * PaddedWidth(p)) * sizeof(float) + 63) / 64 * 64;
+  const Planes g = PlanesOf(p);
+  return (static_cast<size_t>(g.stride * g.stride * g.plane_floats + g.run) * sizeof(float) + 63) / 64 * 64;
 }
 
 // Output columns [lo, hi) whose tap at input column ow * stride + offset lies in [0, in_w).
@@ -30,47 +51,77 @@ void ValidColumns(int64_t offset, int64_t stride, int64_t in_w, int64_t out_w, i
   if (*hi < *lo) *hi = *lo;
 }
 
-// One output row of a 3x3 conv over the zero-padded plane: nine FMAs per output, no bounds,
-// the row written once. S is the column stride. Always inlined, so it is compiled for the ISA of
-// each clone of its caller.
-template <int S>
-[[gnu::always_inline]] inline void Row3x3(const float* r0, const float* r1, const float* r2, const float* w, float bias, int64_t out_w,
-            float* y) {
-  const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
-  for (int64_t ow = 0; ow < out_w; ++ow) {
-    const int64_t c = ow * S;
-    y[ow] = bias + w0 * r0[c] + w1 * r0[c + 1] + w2 * r0[c + 2] + w3 * r1[c] + w4 * r1[c + 1] + w5 * r1[c + 2] +
-            w6 * r2[c] + w7 * r2[c + 1] + w8 * r2[c + 2];
-  }
-}
-
-// Copies the input plane into the middle of a zero border as wide as the padding, so every tap
-// of every output lands inside: the border costs one copy of the input instead of a bounds
-// check per tap.
-void PadPlane(const reference::ConvParams& p, const float* x, float* padded) {
+// Copies the channel in (padded row h + pad, column w + pad, split by parity for stride 2) and
+// zeroes the rest: for stride 1 only the border, which every row's copy would otherwise rewrite.
+[[gnu::always_inline]] inline void FillPlanes(const reference::ConvParams& p, const Planes& g, const float* x,
+                                              float* planes) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
-  const int64_t width = PaddedWidth(p);
-  std::fill_n(padded, PaddedHeight(p) * width, 0.0f);
+  const int64_t top = p.pads_begin[0], left = p.pads_begin[1];
+  if (g.stride == 1) {
+    std::fill_n(planes, top * g.cols, 0.0f);
+    for (int64_t h = 0; h < in_h; ++h) {
+      float* row = planes + (h + top) * g.cols;
+      std::fill_n(row, left, 0.0f);
+      std::copy(x + h * in_w, x + (h + 1) * in_w, row + left);
+      std::fill(row + left + in_w, row + g.cols, 0.0f);
+    }
+    std::fill(planes + (in_h + top) * g.cols, planes + g.plane_floats, 0.0f);
+    return;
+  }
+  std::fill_n(planes, 4 * g.plane_floats, 0.0f);
   for (int64_t h = 0; h < in_h; ++h) {
-    std::copy(x + h * in_w, x + (h + 1) * in_w, padded + (h + p.pads_begin[0]) * width + p.pads_begin[1]);
+    const float* src = x + h * in_w;
+    const int64_t ph = h + top;
+    float* even = planes + ((ph % 2) * 2) * g.plane_floats + (ph / 2) * g.cols;
+    float* odd = even + g.plane_floats;
+    // Input column w lands in column (w + left) / 2 of the plane of parity (w + left) % 2: the
+    // input's even columns in one plane, its odd ones in the other, each a contiguous run.
+    float* from_even = (left % 2 == 0 ? even : odd) + left / 2;
+    float* from_odd = (left % 2 == 0 ? odd : even) + (left + 1) / 2;
+    const int64_t pairs = in_w / 2;
+    for (int64_t j = 0; j < pairs; ++j) {
+      from_even[j] = src[2 * j];
+      from_odd[j] = src[2 * j + 1];
+    }
+    if (in_w % 2 != 0) from_even[pairs] = src[in_w - 1];
   }
 }
 
-KINGLET_SIMD_CLONES void ThreeByThreePlane(const reference::ConvParams& p, const float* x, const float* w, float bias,
-                                           const reference::FusedActivationParams& activation, float* y,
-                                           float* padded) {
-  PadPlane(p, x, padded);
-  const int64_t width = PaddedWidth(p), out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  for (int64_t oh = 0; oh < out_h; ++oh) {
-    const float* r0 = padded + oh * p.strides[0] * width;
-    float* y_row = y + oh * out_w;
-    if (p.strides[1] == 1) {
-      Row3x3<1>(r0, r0 + width, r0 + 2 * width, w, bias, out_w, y_row);
-    } else {
-      Row3x3<2>(r0, r0 + width, r0 + 2 * width, w, bias, out_w, y_row);
+// z[i] = bias + the nine taps of output i of the run. Always inlined, so it is compiled for the
+// ISA of each clone of its caller.
+template <int S>
+[[gnu::always_inline]] inline void Run3x3(const float* planes, const Planes& g, const float* w, float bias,
+                                          float* __restrict z) {
+  const float* s[9];
+  for (int kh = 0; kh < 3; ++kh) {
+    for (int kw = 0; kw < 3; ++kw) {
+      s[kh * 3 + kw] = planes + ((kh % S) * S + kw % S) * g.plane_floats + (kh / S) * g.cols + kw / S;
     }
-    ApplyActivationInline(activation, y_row, out_w);
   }
+  const float *s0 = s[0], *s1 = s[1], *s2 = s[2], *s3 = s[3], *s4 = s[4], *s5 = s[5], *s6 = s[6], *s7 = s[7],
+              *s8 = s[8];
+  const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7],
+              w8 = w[8];
+  for (int64_t i = 0; i < g.run; ++i) {
+    z[i] = bias + w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i] + w4 * s4[i] + w5 * s5[i] + w6 * s6[i] +
+           w7 * s7[i] + w8 * s8[i];
+  }
+}
+
+KINGLET_SIMD_CLONES void ThreeByThreePlane(const reference::ConvParams& p, const float* x, const float* w,
+                                           float bias, const reference::FusedActivationParams& activation,
+                                           float* y, float* buffer) {
+  const Planes g = PlanesOf(p);
+  float* z = buffer + g.stride * g.stride * g.plane_floats;
+  FillPlanes(p, g, x, buffer);
+  if (g.stride == 1) {
+    Run3x3<1>(buffer, g, w, bias, z);
+  } else {
+    Run3x3<2>(buffer, g, w, bias, z);
+  }
+  ApplyActivationInline(activation, z, g.run);
+  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  for (int64_t oh = 0; oh < out_h; ++oh) std::copy(z + oh * g.cols, z + oh * g.cols + out_w, y + oh * out_w);
 }
 
 // Any other geometry: each output row accumulates kh x kw shifted input rows, each scaled by one
@@ -130,8 +181,8 @@ void DepthwiseConv2d(const reference::ConvParams& p, const float* x, const float
     const float* x_c = x + (n * p.in_channels + m / multiplier) * in_plane;
     const float b = bias != nullptr ? bias[m] : 0.0f;
     if (three_by_three) {
-      float* padded = reinterpret_cast<float*>(static_cast<char*>(scratch) + PlaneBytes(p) * slot);
-      ThreeByThreePlane(p, x_c, w + m * taps, b, activation, y + t * out_plane, padded);
+      float* buffer = reinterpret_cast<float*>(static_cast<char*>(scratch) + PlaneBytes(p) * slot);
+      ThreeByThreePlane(p, x_c, w + m * taps, b, activation, y + t * out_plane, buffer);
     } else {
       GeneralPlane(p, x_c, w + m * taps, b, activation, y + t * out_plane);
     }

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "ir/activation_fusion.h"
 #include "passes/graph_edit.h"
 
 namespace kinglet::compression::passes {
@@ -110,14 +111,20 @@ bool HasConstantBias(const ir::Graph& graph, const ir::Node& node, size_t slot, 
   return b != nullptr && b->element_count() == static_cast<int64_t>(channels);
 }
 
+// The output channels of a Conv the pass can fold into (constant W, constant or no bias), or -1.
+int64_t FoldableConvChannels(const ir::Graph& graph, const ir::Node& node) {
+  const Tensor* w = node.inputs.size() >= 2 ? FloatConstant(graph, node.inputs[1]) : nullptr;
+  if (node.op_type != "Conv" || w == nullptr || w->shape().size() < 3) return -1;
+  const int64_t out_channels = w->shape()[0];
+  return HasConstantBias(graph, node, 2, static_cast<size_t>(out_channels)) ? out_channels : -1;
+}
+
 // Conv: W [M, C/group, k...], output channel = W's first index.
 bool FoldIntoConv(ir::Graph* graph, const ConsumerMap& consumers, size_t n, const ChannelAffine& affine) {
   const ir::Node& node = graph->nodes[n];
-  const Tensor* w = node.inputs.size() >= 2 ? FloatConstant(*graph, node.inputs[1]) : nullptr;
-  if (w == nullptr || w->shape().size() < 3) return false;
-  const int64_t out_channels = w->shape()[0];
-  if (out_channels != static_cast<int64_t>(affine.channels())) return false;
-  if (!HasConstantBias(*graph, node, 2, affine.channels())) return false;
+  const int64_t out_channels = FoldableConvChannels(*graph, node);
+  if (out_channels < 0 || out_channels != static_cast<int64_t>(affine.channels())) return false;
+  const Tensor* w = FindConstant(*graph, node.inputs[1]);
   const int64_t per_channel = w->element_count() / std::max<int64_t>(out_channels, 1);
   const std::vector<double> bias = ExistingBias(*graph, node, 2, affine.channels());
   ScaleWeight(graph, consumers, n, 1, affine, [per_channel](int64_t i) { return i / per_channel; });
@@ -199,6 +206,71 @@ bool FoldIntoMatMul(ir::Graph* graph, const ConsumerMap& consumers, size_t n, co
   return true;
 }
 
+// The layer writing `x` (its first output, x's only reader being the BN, no fused activation),
+// or -1.
+int32_t SoleLayer(const ir::Graph& graph, const ConsumerMap& consumers, const std::vector<int32_t>& producers,
+                  int32_t x) {
+  if (x == ir::kNoValue || producers[x] < 0 || !consumers.HasSingleNodeUse(x)) return -1;
+  const ir::Node& layer = graph.nodes[producers[x]];
+  if (layer.outputs.empty() || layer.outputs[0] != x || layer.attrs.Has("kinglet.activation")) return -1;
+  return producers[x];
+}
+
+bool FoldIntoLayer(ir::Graph* graph, const ConsumerMap& consumers, size_t n, const ChannelAffine& affine) {
+  const std::string& op = graph->nodes[n].op_type;
+  if (op == "Conv") return FoldIntoConv(graph, consumers, n, affine);
+  if (op == "ConvTranspose") return FoldIntoConvTranspose(graph, consumers, n, affine);
+  if (op == "Gemm") return FoldIntoGemm(graph, consumers, n, affine);
+  if (op == "MatMul") return FoldIntoMatMul(graph, consumers, n, affine);
+  return false;
+}
+
+// A BN after a MaxPool of a layer: with every scale positive the BN is increasing per channel,
+// so it commutes with the max and folds into the layer before the pool.
+bool FoldThroughMaxPool(ir::Graph* graph, const ConsumerMap& consumers, const std::vector<int32_t>& producers,
+                        size_t pool, const ChannelAffine& affine) {
+  const ir::Node& node = graph->nodes[pool];
+  if (!ir::MaxPoolWindowsNeverEmpty(node) || node.inputs.empty()) return false;
+  for (double mul : affine.mul) {
+    if (!(mul > 0.0)) return false;
+  }
+  const int32_t layer = SoleLayer(*graph, consumers, producers, node.inputs[0]);
+  return layer >= 0 && FoldIntoLayer(graph, consumers, static_cast<size_t>(layer), affine);
+}
+
+// A BN after a channel Concat of Convs (fire and inception modules): each Conv takes its slice
+// of the BN. Every Conv is checked before any is changed.
+bool FoldThroughConcat(ir::Graph* graph, const ConsumerMap& consumers, const std::vector<int32_t>& producers,
+                       size_t concat, const ChannelAffine& affine) {
+  const ir::Node& node = graph->nodes[concat];
+  int64_t axis = node.attrs.GetInt("axis", 1);
+  const ir::Value& out = graph->values[node.outputs[0]];
+  if (axis < 0 && out.shape_known) axis += static_cast<int64_t>(out.shape.size());
+  if (axis != 1 || node.inputs.empty()) return false;
+  std::vector<int32_t> convs;
+  std::vector<size_t> first_channel;
+  size_t channels = 0;
+  for (int32_t input : node.inputs) {
+    const int32_t conv = SoleLayer(*graph, consumers, producers, input);
+    const int64_t count = conv >= 0 ? FoldableConvChannels(*graph, graph->nodes[conv]) : -1;
+    if (count < 0) return false;
+    convs.push_back(conv);
+    first_channel.push_back(channels);
+    channels += static_cast<size_t>(count);
+  }
+  if (channels != affine.channels()) return false;
+  for (size_t i = 0; i < convs.size(); ++i) {
+    const size_t begin = first_channel[i];
+    const size_t end = i + 1 < convs.size() ? first_channel[i + 1] : channels;
+    ChannelAffine slice;
+    slice.mul.assign(affine.mul.begin() + begin, affine.mul.begin() + end);
+    slice.mean.assign(affine.mean.begin() + begin, affine.mean.begin() + end);
+    slice.beta.assign(affine.beta.begin() + begin, affine.beta.begin() + end);
+    FoldIntoConv(graph, consumers, static_cast<size_t>(convs[i]), slice);
+  }
+  return true;
+}
+
 }  // namespace
 
 Status FoldBatchNorm(ir::Graph* graph) {
@@ -210,21 +282,17 @@ Status FoldBatchNorm(ir::Graph* graph) {
     if (graph->nodes[i].op_type != "BatchNormalization") continue;
     ChannelAffine affine;
     if (!ReadBatchNorm(*graph, graph->nodes[i], consumers, &affine)) continue;
-    const int32_t x = graph->nodes[i].inputs[0];
     const int32_t y = graph->nodes[i].outputs[0];
-    if (x == ir::kNoValue || producers[x] < 0 || !consumers.HasSingleNodeUse(x)) continue;
-    const size_t p = static_cast<size_t>(producers[x]);
-    ir::Node& layer = graph->nodes[p];
-    if (layer.outputs.empty() || layer.outputs[0] != x || layer.attrs.Has("kinglet.activation")) continue;
+    const int32_t p = SoleLayer(*graph, consumers, producers, graph->nodes[i].inputs[0]);
+    if (p < 0) continue;
+    const std::string& op = graph->nodes[p].op_type;
     bool folded = false;
-    if (layer.op_type == "Conv") {
-      folded = FoldIntoConv(graph, consumers, p, affine);
-    } else if (layer.op_type == "ConvTranspose") {
-      folded = FoldIntoConvTranspose(graph, consumers, p, affine);
-    } else if (layer.op_type == "Gemm") {
-      folded = FoldIntoGemm(graph, consumers, p, affine);
-    } else if (layer.op_type == "MatMul") {
-      folded = FoldIntoMatMul(graph, consumers, p, affine);
+    if (op == "MaxPool") {
+      folded = FoldThroughMaxPool(graph, consumers, producers, static_cast<size_t>(p), affine);
+    } else if (op == "Concat") {
+      folded = FoldThroughConcat(graph, consumers, producers, static_cast<size_t>(p), affine);
+    } else {
+      folded = FoldIntoLayer(graph, consumers, static_cast<size_t>(p), affine);
     }
     if (!folded) continue;
     graph->nodes[p].outputs[0] = y;  // the BN's output keeps its name (it may be a graph output)

@@ -7,8 +7,13 @@
 // the layer has none; a MatMul becomes a Gemm to carry it). The layer then writes the BN's
 // output value and the BN node is removed.
 //
-// A BN that follows nothing foldable (a graph input, a pooling, a layer whose output has other
-// readers, non-constant statistics, spatial=0 before opset 9) is left as it is.
+// Two layouts fold through the node between: a channel Concat of such Convs (fire and inception
+// modules; each Conv takes its slice of the BN, and the Concat writes the BN's output), and a
+// MaxPool of such a layer when every BN scale is positive and every pooling window holds an input
+// element (max commutes with an increasing map; the MaxPool writes the BN's output).
+//
+// A BN that follows nothing foldable (a graph input, an average pooling, a layer whose output has
+// other readers, non-constant statistics, spatial=0 before opset 9) is left as it is.
 #pragma once
 
 #include "ir/graph.h"

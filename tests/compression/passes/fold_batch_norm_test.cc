@@ -134,6 +134,45 @@ TEST(FoldBatchNormTest, SharedWeightIsCopiedNotOverwritten) {
   testing::ExpectSameOutputs(before, g);
 }
 
+TEST(FoldBatchNormTest, ThroughAConcatOfConvs) {
+  // A fire module's expand layers: 1x1 and 3x3 convs concatenated, then one BN over both.
+  GraphBuilder b;
+  const int32_t x = b.Input("x", {2, 3, 6, 6});
+  const int32_t e1 =
+      b.Node("Conv", "expand1x1", {x, b.RandomConstant("w1", {4, 3, 1, 1}), b.RandomConstant("b1", {4})});
+  const int32_t e3 = b.Node("Conv", "expand3x3", {x, b.RandomConstant("w3", {5, 3, 3, 3})},
+                            {testing::IntsAttr("pads", {1, 1, 1, 1})});
+  const int32_t cat = b.Node("Concat", "cat", {e1, e3}, {IntAttr("axis", 1)});
+  b.Output(AddBatchNorm(b, "bn_1", cat, 9));
+  ExpectFolded(b, "Concat");
+  EXPECT_EQ(CountNodes(b.graph(), "Conv"), 2);
+}
+
+TEST(FoldBatchNormTest, ThroughAMaxPoolOnlyWhenEveryScaleIsPositive) {
+  for (bool positive : {true, false}) {
+    GraphBuilder b;
+    const int32_t x = b.Input("x", {1, 3, 8, 8});
+    const int32_t conv = b.Node("Conv", "conv", {x, b.RandomConstant("w", {4, 3, 3, 3})});
+    const int32_t pool =
+        b.Node("MaxPool", "pool", {conv},
+               {testing::IntsAttr("kernel_shape", {2, 2}), testing::IntsAttr("strides", {2, 2})});
+    // A negative scale turns the max into a min: that BN must stay after the pool.
+    const int32_t scale = positive ? b.RandomConstant("bn_scale", {4}, 0.5f, 2.0f)
+                                   : b.RandomConstant("bn_scale", {4}, -2.0f, -0.5f);
+    b.Output(b.Node("BatchNormalization", "bn_1",
+                    {pool, scale, b.RandomConstant("bn_B", {4}), b.RandomConstant("bn_mean", {4}),
+                     b.RandomConstant("bn_var", {4}, 0.2f, 2.0f)}));
+    if (positive) {
+      ExpectFolded(b, "MaxPool");
+      continue;
+    }
+    const ir::Graph before = b.graph();
+    ASSERT_TRUE(FoldBatchNorm(&b.graph()).ok());
+    EXPECT_EQ(CountNodes(b.graph(), "BatchNormalization"), 1);
+    testing::ExpectSameOutputs(before, b.graph());
+  }
+}
+
 TEST(FoldBatchNormTest, LeavesBatchNormItCannotFold) {
   GraphBuilder b;
   const int32_t x = b.Input("x", {1, 3, 6, 6});

@@ -41,11 +41,11 @@ Geometry GeometryOf(const reference::ConvParams& p, int m, int64_t max_block_byt
 int64_t WindowRows(const Geometry& g) { return g.m * g.block_rows + 2; }
 
 // Per thread: a block's window of the zero-bordered input and m + 2 rows of column-transformed
-// input (the input transform), or m * m rows of tile outputs (the output transform), whichever
-// is larger.
+// input (the input transform), or the m * m outputs of each of the block's tiles (the output
+// transform), whichever is larger.
 size_t ThreadBufferBytes(const Geometry& g) {
   const int64_t input = (WindowRows(g) + g.m + 2) * g.padded_cols;
-  const int64_t output = g.m * g.m * g.tiles_w;
+  const int64_t output = g.m * g.m * g.block_tiles;
   return Aligned(static_cast<size_t>(std::max(input, output)) * sizeof(float));
 }
 
@@ -143,39 +143,38 @@ KINGLET_SIMD_CLONES void TransformInput2(const reference::ConvParams& p, const G
   }
 }
 
-// Output transform of one output channel: Y = A^T m A with A^T = [1 1 1 0; 0 1 -1 -1], per tile
-// row: the 2x2 outputs of all the row's tiles first (contiguous reads of the 16 GEMM results,
-// `stream` floats apart, and contiguous writes, so it vectorises), then interleaved into two
-// output rows with the bias, then the activation.
+// Output transform of one output channel: Y = A^T m A with A^T = [1 1 1 0; 0 1 -1 -1]. First the
+// 2x2 outputs of every tile of the block in one run over the tiles (contiguous reads of the 16
+// GEMM results, `stream` floats apart, and contiguous writes, so it vectorises however few tiles
+// a row has), then per tile row interleaved into two output rows, then the activation.
 KINGLET_SIMD_CLONES void TransformOutput2(const reference::ConvParams& p, const Geometry& g, TileRows rows,
                                           const float* __restrict in_m, int64_t stream, float b,
                                           const reference::FusedActivationParams& activation,
                                           float* __restrict buffer, float* plane) {
   const int64_t out_h = p.out_spatial[0] - 2 * rows.begin, out_w = p.out_spatial[1];
-  const int64_t tiles_h = rows.end - rows.begin, tiles_w = g.tiles_w;
+  const int64_t tiles_h = rows.end - rows.begin, tiles_w = g.tiles_w, tiles = tiles_h * tiles_w;
   plane += 2 * rows.begin * out_w;  // the block's first output row
-  float* y00 = buffer;              // top-left output of each tile in the row, then top-right, ...
-  float* y01 = y00 + tiles_w;
-  float* y10 = y01 + tiles_w;
-  float* y11 = y10 + tiles_w;
-  for (int64_t th = 0; th < tiles_h; ++th) {
-    const float* __restrict row = in_m + th * tiles_w;
-    for (int64_t tw = 0; tw < tiles_w; ++tw) {
-      float t[2][4];  // A^T m
-      for (int col = 0; col < 4; ++col) {
-        const float m0 = row[(0 * 4 + col) * stream + tw], m1 = row[(1 * 4 + col) * stream + tw];
-        const float m2 = row[(2 * 4 + col) * stream + tw], m3 = row[(3 * 4 + col) * stream + tw];
-        t[0][col] = m0 + m1 + m2;
-        t[1][col] = m1 - m2 - m3;
-      }
-      y00[tw] = t[0][0] + t[0][1] + t[0][2] + b;
-      y01[tw] = t[0][1] - t[0][2] - t[0][3] + b;
-      y10[tw] = t[1][0] + t[1][1] + t[1][2] + b;
-      y11[tw] = t[1][1] - t[1][2] - t[1][3] + b;
+  float* y00 = buffer;              // top-left output of each tile of the block, then top-right, ...
+  float* y01 = y00 + tiles;
+  float* y10 = y01 + tiles;
+  float* y11 = y10 + tiles;
+  for (int64_t t = 0; t < tiles; ++t) {
+    float s[2][4];  // A^T m
+    for (int col = 0; col < 4; ++col) {
+      const float m0 = in_m[(0 * 4 + col) * stream + t], m1 = in_m[(1 * 4 + col) * stream + t];
+      const float m2 = in_m[(2 * 4 + col) * stream + t], m3 = in_m[(3 * 4 + col) * stream + t];
+      s[0][col] = m0 + m1 + m2;
+      s[1][col] = m1 - m2 - m3;
     }
+    y00[t] = s[0][0] + s[0][1] + s[0][2] + b;
+    y01[t] = s[0][1] - s[0][2] - s[0][3] + b;
+    y10[t] = s[1][0] + s[1][1] + s[1][2] + b;
+    y11[t] = s[1][1] - s[1][2] - s[1][3] + b;
+  }
+  for (int64_t th = 0; th < tiles_h; ++th) {
     for (int r = 0; r < 2 && 2 * th + r < out_h; ++r) {
-      const float* left = r == 0 ? y00 : y10;
-      const float* right = r == 0 ? y01 : y11;
+      const float* left = (r == 0 ? y00 : y10) + th * tiles_w;
+      const float* right = (r == 0 ? y01 : y11) + th * tiles_w;
       float* y_row = plane + (2 * th + r) * out_w;
       const int64_t pairs = out_w / 2;
       for (int64_t tw = 0; tw < pairs; ++tw) {
@@ -270,45 +269,44 @@ KINGLET_SIMD_CLONES void TransformInput4(const reference::ConvParams& p, const G
     o3 = diff12 + 8.0f * diff34 + (m5);                    \
   }
 
-// Output transform of one output channel: Y = A^T m A per tile row — the 4x4 outputs of all the
-// row's tiles first (contiguous reads of the 36 GEMM results, `stream` floats apart, contiguous
-// writes, so it vectorises), then interleaved into four output rows with the bias, then the
-// activation.
+// Output transform of one output channel: Y = A^T m A — the 4x4 outputs of every tile of the
+// block first, in one run over the tiles (contiguous reads of the 36 GEMM results, `stream`
+// floats apart, contiguous writes, so it vectorises), then per tile row interleaved into four
+// output rows, then the activation.
 KINGLET_SIMD_CLONES void TransformOutput4(const reference::ConvParams& p, const Geometry& g, TileRows rows,
                                           const float* __restrict in_m, int64_t stream, float b,
                                           const reference::FusedActivationParams& activation,
                                           float* __restrict buffer, float* plane) {
   const int64_t out_h = p.out_spatial[0] - kOut * rows.begin, out_w = p.out_spatial[1];
-  const int64_t tiles_h = rows.end - rows.begin, tiles_w = g.tiles_w;
+  const int64_t tiles_h = rows.end - rows.begin, tiles_w = g.tiles_w, tiles = tiles_h * tiles_w;
   plane += kOut * rows.begin * out_w;  // the block's first output row
-  // y[i * 4 + j][tw]: output (i, j) of tile tw in the row.
+  // y[i * 4 + j][t]: output (i, j) of tile t of the block.
   float* y[kOut * kOut];
-  for (int i = 0; i < kOut * kOut; ++i) y[i] = buffer + i * tiles_w;
-  for (int64_t th = 0; th < tiles_h; ++th) {
-    const float* __restrict row = in_m + th * tiles_w;
-    for (int64_t tw = 0; tw < tiles_w; ++tw) {
-      float s[kOut][kIn];  // A^T m: down the columns
-      for (int c = 0; c < kIn; ++c) {
-        const float* m = row + c * stream + tw;
-        KINGLET_AT(m[0], m[kIn * stream], m[2 * kIn * stream], m[3 * kIn * stream], m[4 * kIn * stream],
-                   m[5 * kIn * stream], s[0][c], s[1][c], s[2][c], s[3][c])
-      }
-      for (int i = 0; i < kOut; ++i) {
-        float o0, o1, o2, o3;
-        KINGLET_AT(s[i][0], s[i][1], s[i][2], s[i][3], s[i][4], s[i][5], o0, o1, o2, o3)
-        y[i * kOut + 0][tw] = o0 + b;
-        y[i * kOut + 1][tw] = o1 + b;
-        y[i * kOut + 2][tw] = o2 + b;
-        y[i * kOut + 3][tw] = o3 + b;
-      }
+  for (int i = 0; i < kOut * kOut; ++i) y[i] = buffer + i * tiles;
+  for (int64_t t = 0; t < tiles; ++t) {
+    float s[kOut][kIn];  // A^T m: down the columns
+    for (int c = 0; c < kIn; ++c) {
+      const float* m = in_m + c * stream + t;
+      KINGLET_AT(m[0], m[kIn * stream], m[2 * kIn * stream], m[3 * kIn * stream], m[4 * kIn * stream],
+                 m[5 * kIn * stream], s[0][c], s[1][c], s[2][c], s[3][c])
     }
+    for (int i = 0; i < kOut; ++i) {
+      float o0, o1, o2, o3;
+      KINGLET_AT(s[i][0], s[i][1], s[i][2], s[i][3], s[i][4], s[i][5], o0, o1, o2, o3)
+      y[i * kOut + 0][t] = o0 + b;
+      y[i * kOut + 1][t] = o1 + b;
+      y[i * kOut + 2][t] = o2 + b;
+      y[i * kOut + 3][t] = o3 + b;
+    }
+  }
+  for (int64_t th = 0; th < tiles_h; ++th) {
     for (int i = 0; i < kOut && kOut * th + i < out_h; ++i) {
       float* y_row = plane + (kOut * th + i) * out_w;
-      const int64_t whole = out_w / kOut;
+      const int64_t whole = out_w / kOut, first = th * tiles_w;
       for (int64_t tw = 0; tw < whole; ++tw) {
-        for (int j = 0; j < kOut; ++j) y_row[kOut * tw + j] = y[i * kOut + j][tw];
+        for (int j = 0; j < kOut; ++j) y_row[kOut * tw + j] = y[i * kOut + j][first + tw];
       }
-      for (int64_t x = whole * kOut; x < out_w; ++x) y_row[x] = y[i * kOut + x % kOut][whole];
+      for (int64_t x = whole * kOut; x < out_w; ++x) y_row[x] = y[i * kOut + x % kOut][first + whole];
       ApplyActivationInline(activation, y_row, out_w);
     }
   }

@@ -44,21 +44,35 @@ ColumnSpan InteriorColumns(const reference::PoolParams& p) {
   return {begin, std::max(begin, end)};
 }
 
-// One output of an interior column: kKernel taps (0: p.kernel[1], known only at run time), so
-// the common 2- and 3-wide windows compile to straight-line max instructions.
-template <int kKernel>
-void PoolInterior(const reference::PoolParams& p, ColumnSpan span, const float* row_max, const float* first_row,
-                  float* y_row) {
+// Outputs of the interior columns: kKernel taps (0: p.kernel[1], known only at run time) kStride
+// apart (0: p.strides[1]; with kStride the taps are undilated), so the common 2- and 3-wide
+// stride-2 windows compile to straight-line max instructions over fixed-stride loads. The first-tap NaN rule
+// is checked only when `first_row` holds a NaN at all, so the usual loop has no per-output test
+// and vectorises across the outputs.
+template <int kKernel, int kStride>
+[[gnu::always_inline]] inline void PoolInterior(const reference::PoolParams& p, ColumnSpan span,
+                                                const float* row_max, const float* first_row,
+                                                bool first_row_has_nan, float* y_row) {
   const int64_t kernel = kKernel != 0 ? kKernel : p.kernel[1];
-  const int64_t stride = p.strides[1], dw = p.dilations[1];
+  const int64_t stride = kStride != 0 ? kStride : p.strides[1], dw = kStride != 0 ? 1 : p.dilations[1];
   for (int64_t ow = span.begin; ow < span.end; ++ow) {
-    const int64_t w0 = ow * stride - p.pads_begin[1];
-    const float* taps = row_max + w0;
+    const float* taps = row_max + ow * stride - p.pads_begin[1];
     float best = taps[0];
     for (int64_t kw = 1; kw < kernel; ++kw) best = taps[kw * dw] > best ? taps[kw * dw] : best;
-    const float first_tap = first_row[w0];
-    y_row[ow] = std::isnan(first_tap) ? first_tap : best;
+    y_row[ow] = best;
   }
+  if (!first_row_has_nan) return;
+  for (int64_t ow = span.begin; ow < span.end; ++ow) {
+    const float first_tap = first_row[ow * stride - p.pads_begin[1]];
+    if (std::isnan(first_tap)) y_row[ow] = first_tap;
+  }
+}
+
+// Whether any of the n values is a NaN (a reduction the compiler vectorises).
+[[gnu::always_inline]] inline bool AnyNaN(const float* v, int64_t n) {
+  int any = 0;
+  for (int64_t i = 0; i < n; ++i) any |= v[i] != v[i] ? 1 : 0;
+  return any != 0;
 }
 
 // As the reference: a NaN in the window's first in-input tap (row-major) is the result; any
@@ -101,16 +115,14 @@ KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* 
       const float first_tap = first_row[w0 + cols.lo * dw];
       y_row[ow] = std::isnan(first_tap) ? first_tap : best;
     }
-    switch (p.kernel[1]) {
-      case 2:
-        PoolInterior<2>(p, interior, row_max, first_row, y_row);
-        break;
-      case 3:
-        PoolInterior<3>(p, interior, row_max, first_row, y_row);
-        break;
-      default:
-        PoolInterior<0>(p, interior, row_max, first_row, y_row);
-        break;
+    const bool nan = AnyNaN(first_row, in_w);
+    const bool fixed = p.strides[1] == 2 && dw == 1;
+    if (fixed && p.kernel[1] == 2) {
+      PoolInterior<2, 2>(p, interior, row_max, first_row, nan, y_row);
+    } else if (fixed && p.kernel[1] == 3) {
+      PoolInterior<3, 2>(p, interior, row_max, first_row, nan, y_row);
+    } else {
+      PoolInterior<0, 0>(p, interior, row_max, first_row, nan, y_row);
     }
   }
 }

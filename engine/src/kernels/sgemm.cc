@@ -31,8 +31,8 @@ constexpr int kPortableCols = 8;
 
 // A 4 x 8 tile: 32 accumulators the compiler keeps in vector registers (8 SSE or NEON
 // registers); the fixed trip counts let it vectorise the column loop.
-void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate,
-                  const TileEpilogue* e) {
+void PortableTile(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
+                  bool accumulate, const TileEpilogue* e) {
   float acc[kPortableRows][kPortableCols] = {};
   for (int64_t l = 0; l < k; ++l) {
     for (int r = 0; r < kPortableRows; ++r) {
@@ -40,7 +40,7 @@ void PortableTile(int64_t k, const float* a, const float* b, float* c, int64_t l
       for (int j = 0; j < kPortableCols; ++j) acc[r][j] += a_r * b[j];
     }
     a += kPortableRows;
-    b += kPortableCols;
+    b += ldb;
   }
   for (int r = 0; r < rows; ++r) {
     float* row = c + r * ldc;
@@ -183,6 +183,16 @@ size_t APackBytes(const SgemmKernel& kernel, const SgemmProblem& pr, const Parti
   return AlignedBytes(RoundUp(std::min(part.row_chunk, McOf(kernel)), kernel.mr) * std::min(pr.k, kKc));
 }
 
+// Whether the tiles read a row-major B view where it lies instead of packing it: packing copies
+// all of B once per task, which costs as much as the product itself when K or M is small (1x1
+// convolutions, Winograd's per-point GEMMs). Not when B's rows are a multiple of 256 bytes
+// apart: a panel's rows would then share a few cache sets (56x56 and 112x112 planes) and evict
+// one another between row panels.
+bool ReadsBInPlace(const SgemmProblem& pr) {
+  return pr.packed_b == nullptr && pr.b_packer.pack == nullptr && pr.b.col_stride == 1 &&
+         pr.b.row_stride % 64 != 0;
+}
+
 // One task: rows [i_begin, i_end) x columns [j_begin, j_end) of C, all of K.
 void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin, int64_t i_end, int64_t j_begin,
              int64_t j_end, float* a_buffer, float* b_buffer) {
@@ -193,6 +203,8 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
   const bool epilogue = HasEpilogue(pr.epilogue);
   const bool in_tile = TileCanApply(pr.epilogue);
   float edge[kMaxSgemmTile];
+  const bool in_place = ReadsBInPlace(pr);
+  const int64_t whole_cols = in_place ? cols_total / nr * nr : 0;  // columns of whole panels
 
   for (int64_t l0 = 0; l0 < pr.k; l0 += kKc) {
     const int64_t kc = std::min(kKc, pr.k - l0);
@@ -203,6 +215,10 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
       b_panels = PackedBlock(*pr.packed_b, l0, j_begin);
     } else if (pr.b_packer.pack != nullptr) {
       pr.b_packer.pack(pr.b_packer.context, l0, kc, j_begin, cols_total, nr, b_buffer);
+    } else if (in_place) {
+      // Whole panels are read from B itself; only a ragged last one is packed (zero-padded).
+      if (whole_cols < cols_total)
+        PackB(pr.b, l0, kc, j_begin + whole_cols, cols_total - whole_cols, nr, b_buffer);
     } else {
       PackB(pr.b, l0, kc, j_begin, cols_total, nr, b_buffer);
     }
@@ -216,6 +232,11 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
       }
       for (int64_t jp = 0; jp < cols_total; jp += nr) {
         const float* b_panel = b_panels + jp * kc;
+        int64_t ldb = nr;
+        if (in_place) {
+          b_panel = jp < whole_cols ? pr.b.data + l0 * pr.b.row_stride + j_begin + jp : b_buffer;
+          ldb = jp < whole_cols ? pr.b.row_stride : nr;
+        }
         const int64_t cols = std::min<int64_t>(nr, cols_total - jp);
         const int64_t j = j_begin + jp;
         for (int64_t ip = 0; ip < mc; ip += mr) {
@@ -226,13 +247,13 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
           if (cols == nr) {
             if (last_block && epilogue && in_tile) {
               const TileEpilogue e = TileEpilogueOf(pr.epilogue, i, j);
-              kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, static_cast<int>(rows), add, &e);
+              kernel.tile(kc, a_panel, b_panel, ldb, c_tile, pr.ldc, static_cast<int>(rows), add, &e);
               continue;
             }
-            kernel.tile(kc, a_panel, b_panel, c_tile, pr.ldc, static_cast<int>(rows), add, nullptr);
+            kernel.tile(kc, a_panel, b_panel, ldb, c_tile, pr.ldc, static_cast<int>(rows), add, nullptr);
           } else {
             // A ragged right edge: run the full tile into a local buffer, keep the live part.
-            kernel.tile(kc, a_panel, b_panel, edge, nr, mr, false, nullptr);
+            kernel.tile(kc, a_panel, b_panel, ldb, edge, nr, mr, false, nullptr);
             for (int64_t r = 0; r < rows; ++r) {
               float* row = c_tile + r * pr.ldc;
               const float* src = edge + r * nr;

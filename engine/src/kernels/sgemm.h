@@ -33,11 +33,12 @@ struct TileEpilogue {
 };
 
 // c[MR x NR] (row stride ldc) = a_panel * b_panel (+ c when accumulate), where a_panel is
-// [k][MR] and b_panel is [k][NR], both contiguous; then `epilogue` if not null. Only the first
+// [k][MR], contiguous, and b_panel is k rows of NR floats, `ldb` floats apart (NR when packed;
+// B's own row stride when the tile reads B in place); then `epilogue` if not null. Only the first
 // `rows` (1..MR) rows of c are read and written: the last row panel of a matrix whose row count
 // is not a multiple of MR stores straight to C instead of through a bounce buffer.
-using SgemmTileFn = void (*)(int64_t k, const float* a_panel, const float* b_panel, float* c, int64_t ldc,
-                             int rows, bool accumulate, const TileEpilogue* epilogue);
+using SgemmTileFn = void (*)(int64_t k, const float* a_panel, const float* b_panel, int64_t ldb, float* c,
+                             int64_t ldc, int rows, bool accumulate, const TileEpilogue* epilogue);
 
 struct SgemmKernel {
   const char* name;

@@ -48,8 +48,8 @@ constexpr int kCols = 12;
     vst1q_f32(row + 8, c##r##_2);                               \
   }
 
-void Tile8x12(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate,
-              const TileEpilogue* e) {
+void Tile8x12(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
+              bool accumulate, const TileEpilogue* e) {
   float32x4_t c0_0 = vdupq_n_f32(0.0f), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0;
   float32x4_t c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0;
   float32x4_t c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0;
@@ -63,7 +63,7 @@ void Tile8x12(int64_t k, const float* a, const float* b, float* c, int64_t ldc, 
     KINGLET_ROW(0, a0, 0) KINGLET_ROW(1, a0, 1) KINGLET_ROW(2, a0, 2) KINGLET_ROW(3, a0, 3)
     KINGLET_ROW(4, a1, 0) KINGLET_ROW(5, a1, 1) KINGLET_ROW(6, a1, 2) KINGLET_ROW(7, a1, 3)
     a += kRows;
-    b += kCols;
+    b += ldb;
   }
   const float32x4_t lo = vdupq_n_f32(e != nullptr ? e->lo : 0.0f);
   const float32x4_t hi = vdupq_n_f32(e != nullptr ? e->hi : 0.0f);

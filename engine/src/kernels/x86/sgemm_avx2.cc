@@ -46,8 +46,8 @@ constexpr int kCols = 16;
     _mm256_storeu_ps(row + 8, c##r##1);                                          \
   }
 
-void Tile6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate,
-              const TileEpilogue* e) {
+void Tile6x16(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
+              bool accumulate, const TileEpilogue* e) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int64_t l = 0; l < k; ++l) {
@@ -55,7 +55,7 @@ void Tile6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, 
     const __m256 b1 = _mm256_loadu_ps(b + 8);
     KINGLET_ROW(0) KINGLET_ROW(1) KINGLET_ROW(2) KINGLET_ROW(3) KINGLET_ROW(4) KINGLET_ROW(5)
     a += kRows;
-    b += kCols;
+    b += ldb;
   }
   const __m256 lo = _mm256_set1_ps(e != nullptr ? e->lo : 0.0f);
   const __m256 hi = _mm256_set1_ps(e != nullptr ? e->hi : 0.0f);

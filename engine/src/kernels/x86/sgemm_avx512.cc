@@ -43,8 +43,8 @@ constexpr int kCols = 32;
     _mm512_storeu_ps(row + 16, c##r##_1);                             \
   }
 
-void Tile12x32(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int rows, bool accumulate,
-               const TileEpilogue* e) {
+void Tile12x32(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
+               bool accumulate, const TileEpilogue* e) {
   __m512 c0_0 = _mm512_setzero_ps(), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
   __m512 c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0;
   __m512 c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0, c8_1 = c0_0;
@@ -55,7 +55,7 @@ void Tile12x32(int64_t k, const float* a, const float* b, float* c, int64_t ldc,
     KINGLET_ROW(0) KINGLET_ROW(1) KINGLET_ROW(2) KINGLET_ROW(3) KINGLET_ROW(4) KINGLET_ROW(5)
     KINGLET_ROW(6) KINGLET_ROW(7) KINGLET_ROW(8) KINGLET_ROW(9) KINGLET_ROW(10) KINGLET_ROW(11)
     a += kRows;
-    b += kCols;
+    b += ldb;
   }
   // Bound first in max/min: a NaN accumulator comes out as the second operand, NaN.
   const __m512 lo = _mm512_set1_ps(e != nullptr ? e->lo : 0.0f);

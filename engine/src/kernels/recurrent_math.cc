@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/simd_clones.h"
+
 namespace kinglet::kernels {
 namespace {
 
@@ -50,21 +52,67 @@ inline float TanhOne(float x) {
   return a < 0.625f ? small : big;
 }
 
-// c[m, n] = a[m, k] * b[n, k]^T (+ c): each dot product in eight independent lanes.
-void MatMulTransposedBFast(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  constexpr int kLanes = 8;
-  const int64_t k_body = k / kLanes * kLanes;
+// Eight lanes as one value (GNU vector extension): one AVX2 register in the AVX2 clone, two SSE or
+// NEON registers elsewhere. Plain arrays of lanes, four at a time, were spilled to the stack.
+typedef float Lanes8 __attribute__((vector_size(32)));
+
+// Vectors pass by reference only: by value they would take a different ABI in each clone.
+[[gnu::always_inline]] inline void Load8(const float* p, Lanes8* v) { std::memcpy(v, p, sizeof(*v)); }
+
+// The lanes summed pairwise, in the same order for every row.
+[[gnu::always_inline]] inline float Sum8(const Lanes8& v) {
+  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+// c[m, n] = a[m, k] * b[n, k]^T (+ c): each dot product in eight independent lanes, four rows of
+// b per pass so each load of a feeds four of them. The recurrent step is m = 1 (one sequence),
+// n = 4 * hidden, k = hidden: a matrix-vector product of short rows, where the vector width of
+// the clone and the loads per multiply decide the speed.
+KINGLET_SIMD_CLONES void MatMulTransposedBFast(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                               const float* b, int64_t ldb, float* c, int64_t ldc,
+                                               bool accumulate) {
+  const int64_t k_body = k / 8 * 8;
   for (int64_t i = 0; i < m; ++i) {
     const float* a_row = a + i * lda;
     float* c_row = c + i * ldc;
-    for (int64_t j = 0; j < n; ++j) {
-      const float* b_row = b + j * ldb;
-      float lanes[kLanes] = {};
-      for (int64_t p = 0; p < k_body; p += kLanes) {
-        for (int l = 0; l < kLanes; ++l) lanes[l] += a_row[p + l] * b_row[p + l];
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const float* b0 = b + j * ldb;
+      const float* b1 = b0 + ldb;
+      const float* b2 = b1 + ldb;
+      const float* b3 = b2 + ldb;
+      Lanes8 acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
+      for (int64_t p = 0; p < k_body; p += 8) {
+        Lanes8 a_p, b_p;
+        Load8(a_row + p, &a_p);
+        Load8(b0 + p, &b_p);
+        acc0 += a_p * b_p;
+        Load8(b1 + p, &b_p);
+        acc1 += a_p * b_p;
+        Load8(b2 + p, &b_p);
+        acc2 += a_p * b_p;
+        Load8(b3 + p, &b_p);
+        acc3 += a_p * b_p;
       }
-      float sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+      float sums[4] = {Sum8(acc0), Sum8(acc1), Sum8(acc2), Sum8(acc3)};
+      for (int64_t p = k_body; p < k; ++p) {
+        sums[0] += a_row[p] * b0[p];
+        sums[1] += a_row[p] * b1[p];
+        sums[2] += a_row[p] * b2[p];
+        sums[3] += a_row[p] * b3[p];
+      }
+      for (int r = 0; r < 4; ++r) c_row[j + r] = accumulate ? c_row[j + r] + sums[r] : sums[r];
+    }
+    for (; j < n; ++j) {
+      const float* b_row = b + j * ldb;
+      Lanes8 acc = {};
+      for (int64_t p = 0; p < k_body; p += 8) {
+        Lanes8 a_p, b_p;
+        Load8(a_row + p, &a_p);
+        Load8(b_row + p, &b_p);
+        acc += a_p * b_p;
+      }
+      float sum = Sum8(acc);
       for (int64_t p = k_body; p < k; ++p) sum += a_row[p] * b_row[p];
       c_row[j] = accumulate ? c_row[j] + sum : sum;
     }
@@ -88,11 +136,11 @@ void ClipAndActivateFast(const reference::RecurrentActivation& act, float clip, 
 
 }  // namespace
 
-void SigmoidFast(const float* x, float* y, int64_t n) {
+KINGLET_SIMD_CLONES void SigmoidFast(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = SigmoidOne(x[i]);
 }
 
-void TanhFast(const float* x, float* y, int64_t n) {
+KINGLET_SIMD_CLONES void TanhFast(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = TanhOne(x[i]);
 }
 

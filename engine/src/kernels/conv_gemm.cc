@@ -18,15 +18,32 @@ size_t RoundUp64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
 enum class BSource { kInput, kPanelsFromInput, kColumnMatrix };
 
+// A 2-D conv's im2col matrix up to this size is built whole (one copy per output row run) and
+// read in place by the GEMM; past it, B's panels are gathered straight from X, so no large
+// buffer is needed. The per-panel gather pays per 8-32 columns what the whole matrix pays per
+// output row: LeNet-5's convs spent a quarter of their time in it.
+constexpr size_t kWholeColumnMatrixBytes = size_t{256} << 10;
+
+// Floats between rows of the column matrix: the row length, or a little more where that is a
+// multiple of 256 bytes, which the GEMM would pack rather than read in place.
+int64_t ColumnStride(const reference::ConvParams& p) {
+  const int64_t out_size = Product(p.out_spatial);
+  return p.rank() == 2 && out_size % 64 == 0 ? out_size + 16 : out_size;
+}
+
+size_t ColumnMatrixBytes(const reference::ConvParams& p) {
+  return RoundUp64(static_cast<size_t>(p.in_channels / p.group * Product(p.kernel) * ColumnStride(p)) *
+                   sizeof(float));
+}
+
 BSource SourceOf(const reference::ConvParams& p) {
   if (reference::IsPointwise(p)) return BSource::kInput;
-  return p.rank() == 2 ? BSource::kPanelsFromInput : BSource::kColumnMatrix;
+  if (p.rank() != 2 || ColumnMatrixBytes(p) <= kWholeColumnMatrixBytes) return BSource::kColumnMatrix;
+  return BSource::kPanelsFromInput;
 }
 
 size_t ColumnBytes(const reference::ConvParams& p) {
-  if (SourceOf(p) != BSource::kColumnMatrix) return 0;
-  return RoundUp64(static_cast<size_t>(p.in_channels / p.group * Product(p.kernel) * Product(p.out_spatial)) *
-                   sizeof(float));
+  return SourceOf(p) == BSource::kColumnMatrix ? ColumnMatrixBytes(p) : 0;
 }
 
 // The im2col matrix of one group of a 2-D conv, produced panel by panel: row l = (c, kh, kw),
@@ -116,14 +133,36 @@ KINGLET_SIMD_CLONES void PackIm2ColPanels(const void* context, int64_t l0, int64
   }
 }
 
-// The GEMM of group g of image n; `b_storage` holds the column matrix when one is needed.
+// The first input channel of group g of image n.
+const float* GroupInput(const reference::ConvParams& p, const ConvGemmArgs& args, int64_t n, int64_t g) {
+  return args.x + (n * p.in_channels + g * p.in_channels / p.group) * Product(p.in_spatial);
+}
+
+// Writes the column matrix of the group whose first input channel is x_g into `columns` (when
+// the conv uses one), one input channel per task on `pool` (null: on the calling thread).
+void FillColumns(const reference::ConvParams& p, const float* x_g, float* columns,
+                 runtime::ThreadPool* pool) {
+  if (SourceOf(p) != BSource::kColumnMatrix) return;
+  const int64_t cg = p.in_channels / p.group;
+  if (p.rank() != 2) {
+    reference::Im2Col(p, x_g, cg, columns);
+    return;
+  }
+  const int64_t plane = Product(p.in_spatial), rows = Product(p.kernel), stride = ColumnStride(p);
+  runtime::ParallelFor(pool, cg, [&](int64_t c, int) {
+    Im2Col2d(p, x_g + c * plane, 1, stride, columns + c * rows * stride);
+  });
+}
+
+// The GEMM of group g of image n; `b_storage` holds its column matrix when the conv uses one
+// (filled by FillColumns).
 SgemmProblem GroupProblem(const reference::ConvParams& p, const ConvGemmArgs& args, int64_t n, int64_t g,
                           Im2ColPanels* panels, float* b_storage) {
   const int64_t cg = p.in_channels / p.group;
   const int64_t mg = p.out_channels / p.group;
   const int64_t out_size = Product(p.out_spatial);
   const int64_t patch = cg * Product(p.kernel);
-  const float* x_g = args.x + (n * p.in_channels + g * cg) * Product(p.in_spatial);
+  const float* x_g = GroupInput(p, args, n, g);
   SgemmProblem pr;
   pr.m = mg;
   pr.n = out_size;
@@ -142,8 +181,7 @@ SgemmProblem GroupProblem(const reference::ConvParams& p, const ConvGemmArgs& ar
       pr.b_packer = BPanelPacker{PackIm2ColPanels, panels};
       break;
     case BSource::kColumnMatrix:
-      if (b_storage != nullptr) reference::Im2Col(p, x_g, cg, b_storage);
-      pr.b = MatrixView{b_storage, out_size, 1};
+      pr.b = MatrixView{b_storage, ColumnStride(p), 1};
       break;
   }
   pr.c = args.y + (n * p.out_channels + g * mg) * out_size;
@@ -172,7 +210,7 @@ size_t GemmThreadBytes(const SgemmKernel& kernel, const reference::ConvParams& p
 }  // namespace
 
 KINGLET_SIMD_CLONES void Im2Col2d(const reference::ConvParams& p, const float* x, int64_t channels,
-                                  float* col) {
+                                  int64_t row_stride, float* col) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
   for (int64_t c = 0; c < channels; ++c) {
@@ -180,15 +218,17 @@ KINGLET_SIMD_CLONES void Im2Col2d(const reference::ConvParams& p, const float* x
     for (int64_t kh = 0; kh < p.kernel[0]; ++kh) {
       for (int64_t kw = 0; kw < p.kernel[1]; ++kw) {
         const int64_t dw = kw * p.dilations[1] - p.pads_begin[1];
+        float* out = col;
         for (int64_t oh = 0; oh < out_h; ++oh) {
           const int64_t ih = oh * p.strides[0] - p.pads_begin[0] + kh * p.dilations[0];
           if (ih < 0 || ih >= in_h) {
-            std::fill_n(col, out_w, 0.0f);
+            std::fill_n(out, out_w, 0.0f);
           } else {
-            GatherRow(x_c + ih * in_w, in_w, dw, p.strides[1], out_w, col);
+            GatherRow(x_c + ih * in_w, in_w, dw, p.strides[1], out_w, out);
           }
-          col += out_w;
+          out += out_w;
         }
+        col += row_stride;
       }
     }
   }
@@ -224,14 +264,17 @@ void ConvGemm(const SgemmKernel& kernel, const reference::ConvParams& p, const C
 
   if (per_group) {
     pool->ParallelFor(p.batch * p.group, [&](int64_t task, int slot) {
+      const int64_t n = task / p.group, g = task % p.group;
+      FillColumns(p, GroupInput(p, args, n, g), column_buffer(slot), nullptr);
       Im2ColPanels panels{};
-      const SgemmProblem pr = GroupProblem(p, args, task / p.group, task % p.group, &panels, column_buffer(slot));
+      const SgemmProblem pr = GroupProblem(p, args, n, g, &panels, column_buffer(slot));
       SgemmRun(kernel, pr, nullptr, gemm_scratch + gemm_thread_bytes * slot);
     });
     return;
   }
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t g = 0; g < p.group; ++g) {
+      FillColumns(p, GroupInput(p, args, n, g), column_buffer(0), pool);
       Im2ColPanels panels{};
       const SgemmProblem pr = GroupProblem(p, args, n, g, &panels, column_buffer(0));
       SgemmRun(kernel, pr, pool, gemm_scratch);

@@ -198,7 +198,7 @@ class ConvOp : public Op {
     for (int64_t n = 0; n < p.batch; ++n) {
       const float* x_n = x + n * in_size;
       float* col = static_cast<float*>(ctx.scratch);
-      if (!pointwise) kernels::Im2Col2d(p, x_n, p.in_channels, col);
+      if (!pointwise) kernels::Im2Col2d(p, x_n, p.in_channels, out_size, col);
       kernels::SparseRowsProblem sp;
       sp.a = sparse_.get();
       sp.b = pointwise ? x_n : col;

@@ -127,7 +127,8 @@ TEST(ConvGemmTest, PackedWeightsThreadsAndFusedReluMatchTheReference) {
   }
 }
 
-// SqueezeNet-sized layers: enough rows and columns that the GEMM splits into several tasks.
+// SqueezeNet-sized layers: enough rows and columns that the GEMM splits into several tasks, and
+// column matrices past the size built whole (B panels gathered from X).
 TEST(ConvGemmTest, LargeLayersSplitAcrossThreadsMatchTheReference) {
   std::mt19937 rng(5);
   runtime::ThreadPool pool(2);
@@ -194,7 +195,7 @@ TEST(ConvGemmTest, Im2Col2dMatchesTheReference) {
     const size_t size = p.in_channels * p.kernel[0] * p.kernel[1] * p.out_spatial[0] * p.out_spatial[1];
     std::vector<float> want(size, -1.0f), got(size, -2.0f);
     reference::Im2Col(p, x.data(), p.in_channels, want.data());
-    Im2Col2d(p, x.data(), p.in_channels, got.data());
+    Im2Col2d(p, x.data(), p.in_channels, p.out_spatial[0] * p.out_spatial[1], got.data());
     ASSERT_EQ(got, want) << "trial " << trial;
   }
 }

@@ -1,5 +1,6 @@
 // GlobalAveragePool and GlobalMaxPool (ONNX opsets 1..): float32, input rank >= 3; every
 // spatial axis collapses to 1. One file for the pair: they differ only in the kernel they call.
+#include "kernels/global_average_pool.h"
 #include "kernels/reference/pool.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
@@ -7,7 +8,12 @@
 namespace kinglet::ops {
 namespace {
 
-using GlobalPoolKernel = void (*)(int64_t planes, int64_t plane_size, const float* x, float* y);
+using GlobalPoolKernel = void (*)(int64_t planes, int64_t plane_size, const float* x, float* y,
+                                  runtime::ThreadPool* pool);
+
+void GlobalMaxPool(int64_t planes, int64_t plane_size, const float* x, float* y, runtime::ThreadPool*) {
+  kernels::reference::GlobalMaxPool(planes, plane_size, x, y);
+}
 
 class GlobalPoolOp : public Op {
  public:
@@ -37,7 +43,7 @@ class GlobalPoolOp : public Op {
   }
 
   Status Eval(OpContext& ctx) override {
-    kernel_(planes_, plane_size_, ctx.input(0)->as<const float>(), ctx.output(0)->as<float>());
+    kernel_(planes_, plane_size_, ctx.input(0)->as<const float>(), ctx.output(0)->as<float>(), ctx.pool);
     return Status::Ok();
   }
 
@@ -50,11 +56,9 @@ class GlobalPoolOp : public Op {
 }  // namespace
 
 std::unique_ptr<Op> CreateGlobalAveragePool() {
-  return std::make_unique<GlobalPoolOp>(&kernels::reference::GlobalAveragePool);
+  return std::make_unique<GlobalPoolOp>(&kernels::GlobalAveragePool);
 }
 
-std::unique_ptr<Op> CreateGlobalMaxPool() {
-  return std::make_unique<GlobalPoolOp>(&kernels::reference::GlobalMaxPool);
-}
+std::unique_ptr<Op> CreateGlobalMaxPool() { return std::make_unique<GlobalPoolOp>(&GlobalMaxPool); }
 
 }  // namespace kinglet::ops

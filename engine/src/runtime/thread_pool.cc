@@ -1,5 +1,7 @@
 #include "runtime/thread_pool.h"
 
+#include <algorithm>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -40,6 +42,7 @@ void ThreadPool::Dispatch(int64_t tasks, void* fn, TaskFn call) {
   job_fn_ = fn;
   job_call_ = call;
   job_tasks_ = tasks;
+  job_chunk_ = std::max<int64_t>(1, tasks / (kChunksPerThread * size()));
   next_task_.store(0, std::memory_order_relaxed);
   // seq_cst pairs with the sleeper's "sleepers_++ then re-check the job": either the worker sees
   // the new job, or we see it asleep and wake it.
@@ -59,9 +62,10 @@ void ThreadPool::Dispatch(int64_t tasks, void* fn, TaskFn call) {
 
 void ThreadPool::RunTasks(int slot) {
   for (;;) {
-    const int64_t task = next_task_.fetch_add(1, std::memory_order_relaxed);
-    if (task >= job_tasks_) return;
-    job_call_(job_fn_, task, slot);
+    const int64_t first = next_task_.fetch_add(job_chunk_, std::memory_order_relaxed);
+    if (first >= job_tasks_) return;
+    const int64_t end = std::min(job_tasks_, first + job_chunk_);
+    for (int64_t task = first; task < end; ++task) job_call_(job_fn_, task, slot);
   }
 }
 

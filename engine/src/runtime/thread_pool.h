@@ -1,5 +1,5 @@
 // The session's intra-op thread pool: ParallelFor splits one op's work into tasks that the
-// caller and the workers take from a shared atomic counter.
+// caller and the workers take, in runs, from a shared atomic counter.
 //
 // The hot path has no lock and no allocation: a dispatch publishes a function pointer and a task
 // count, opens a new job on a gate word the workers spin on, and the caller works too. When the
@@ -53,6 +53,11 @@ class ThreadPool {
   static constexpr uint64_t kClosed = uint64_t{1} << 16;
   static constexpr uint64_t kInsideMask = kClosed - 1;
 
+  // Tasks are taken in runs of about tasks / (kChunksPerThread * size()): with one task at a time,
+  // ops of many tiny tasks (a channel of a 7x7 plane) spent more on the shared counter, bouncing
+  // between cores, than on the work, and ran slower on two threads than on one.
+  static constexpr int kChunksPerThread = 4;
+
   void Dispatch(int64_t tasks, void* fn, TaskFn call);
   void RunTasks(int slot);
   void WorkerLoop(int slot);
@@ -64,6 +69,7 @@ class ThreadPool {
   void* job_fn_ = nullptr;
   TaskFn job_call_ = nullptr;
   int64_t job_tasks_ = 0;
+  int64_t job_chunk_ = 1;
   std::atomic<int64_t> next_task_{0};
   std::atomic<uint64_t> gate_{kClosed};
   // Sleep path only.

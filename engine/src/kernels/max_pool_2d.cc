@@ -46,9 +46,9 @@ ColumnSpan InteriorColumns(const reference::PoolParams& p) {
 
 // Outputs of the interior columns: kKernel taps (0: p.kernel[1], known only at run time) kStride
 // apart (0: p.strides[1]; with kStride the taps are undilated), so the common 2- and 3-wide
-// stride-2 windows compile to straight-line max instructions over fixed-stride loads. The first-tap NaN rule
-// is checked only when `first_row` holds a NaN at all, so the usual loop has no per-output test
-// and vectorises across the outputs.
+// stride-2 windows compile to straight-line max instructions over fixed-stride loads. The
+// first-tap NaN rule is checked only when `first_row` holds a NaN at all, so the usual loop has
+// no per-output test and vectorises across the outputs.
 template <int kKernel, int kStride>
 [[gnu::always_inline]] inline void PoolInterior(const reference::PoolParams& p, ColumnSpan span,
                                                 const float* row_max, const float* first_row,

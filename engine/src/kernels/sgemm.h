@@ -3,7 +3,9 @@
 //
 // Goto/BLIS structure: B is packed into KC x NR column panels and A into MC x KC blocks of MR-row
 // panels, both small enough to stay in cache while a register-blocked MR x NR tile kernel sweeps
-// them. Weights are packed once at load (PackedMatrix) instead of on every call. Work is split
+// them. Weights are packed once at load (PackedMatrix) instead of on every call; a row-major B
+// whose rows are not 256-byte multiples apart is read in place (the tiles take its row stride),
+// since packing it per task costs as much as a small-K product. Work is split
 // into column (and, when columns are few, row) ranges run by the session's thread pool. Only
 // the tile kernel is architecture-specific; this driver, the packing and the portable tile are
 // plain C++. kernels/reference/gemm.h is the specification every tile is tested against.

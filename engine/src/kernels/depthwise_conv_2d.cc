@@ -34,8 +34,9 @@ Planes PlanesOf(const reference::ConvParams& p) {
 
 // 3x3, undilated, the same stride 1 or 2 on both axes (MobileNet's layers) take the plane path.
 bool IsThreeByThree(const reference::ConvParams& p) {
+  const int64_t stride = PlanesOf(p).stride;
   return p.kernel[0] == 3 && p.kernel[1] == 3 && p.dilations[0] == 1 && p.dilations[1] == 1 &&
-         (PlanesOf(p).stride == 1 || PlanesOf(p).stride == 2);
+         (stride == 1 || stride == 2);
 }
 
 size_t PlaneBytes(const reference::ConvParams& p) {
@@ -176,12 +177,13 @@ void DepthwiseConv2d(const reference::ConvParams& p, const float* x, const float
   const int64_t out_plane = p.out_spatial[0] * p.out_spatial[1];
   const int64_t taps = p.kernel[0] * p.kernel[1];
   const bool three_by_three = IsThreeByThree(p);
+  const size_t plane_bytes = PlaneBytes(p);
   auto task = [&](int64_t t, int slot) {
     const int64_t n = t / p.out_channels, m = t % p.out_channels;
     const float* x_c = x + (n * p.in_channels + m / multiplier) * in_plane;
     const float b = bias != nullptr ? bias[m] : 0.0f;
     if (three_by_three) {
-      float* buffer = reinterpret_cast<float*>(static_cast<char*>(scratch) + PlaneBytes(p) * slot);
+      float* buffer = reinterpret_cast<float*>(static_cast<char*>(scratch) + plane_bytes * slot);
       ThreeByThreePlane(p, x_c, w + m * taps, b, activation, y + t * out_plane, buffer);
     } else {
       GeneralPlane(p, x_c, w + m * taps, b, activation, y + t * out_plane);

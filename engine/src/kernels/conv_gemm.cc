@@ -1,6 +1,7 @@
 #include "kernels/conv_gemm.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
@@ -59,14 +60,29 @@ struct RowSegment {
   int64_t oh, ow0, count, dst;
 };
 
+// Copies count floats in whole 8-float blocks, the last one overlapping its predecessor: a
+// small conv's rows (8-24 floats: LeNet-5) then cost one to three vector moves each, where a
+// counted loop spends more on its prologue and remainder than on the copy.
+inline void CopyShortRun(const float* src, int64_t count, float* dst) {
+  constexpr int64_t kBlock = 8;
+  if (count < kBlock) {
+    for (int64_t j = 0; j < count; ++j) dst[j] = src[j];
+    return;
+  }
+  for (int64_t j = 0; j + kBlock <= count; j += kBlock) std::memcpy(dst + j, src + j, sizeof(float) * kBlock);
+  if (count % kBlock != 0) {
+    std::memcpy(dst + count - kBlock, src + count - kBlock, sizeof(float) * kBlock);
+  }
+}
+
 // Writes `count` values x_row[iw0 + j * stride] (0 outside [0, in_w)) to dst[0..count). Runs
 // are short (a panel is 8-32 columns wide), so the common case — the whole run inside the row —
-// is a plain loop with no division and no library call.
+// has no division and no library call.
 inline void GatherRow(const float* x_row, int64_t in_w, int64_t iw0, int64_t stride, int64_t count, float* dst) {
   if (iw0 >= 0 && iw0 + (count - 1) * stride < in_w) {
     const float* src = x_row + iw0;
     if (stride == 1) {
-      for (int64_t j = 0; j < count; ++j) dst[j] = src[j];
+      CopyShortRun(src, count, dst);
     } else {
       for (int64_t j = 0; j < count; ++j) dst[j] = src[j * stride];
     }
@@ -211,22 +227,31 @@ size_t GemmThreadBytes(const SgemmKernel& kernel, const reference::ConvParams& p
 
 KINGLET_SIMD_CLONES void Im2Col2d(const reference::ConvParams& p, const float* x, int64_t channels,
                                   int64_t row_stride, float* col) {
+  // Geometry in locals: the stores through `col` could alias p's vectors, which would make the
+  // compiler reload every field per output row.
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  const int64_t k_h = p.kernel[0], k_w = p.kernel[1];
+  const int64_t stride_h = p.strides[0], stride_w = p.strides[1];
+  const int64_t dilation_h = p.dilations[0], dilation_w = p.dilations[1];
+  const int64_t pad_h = p.pads_begin[0], pad_w = p.pads_begin[1];
   for (int64_t c = 0; c < channels; ++c) {
     const float* x_c = x + c * in_h * in_w;
-    for (int64_t kh = 0; kh < p.kernel[0]; ++kh) {
-      for (int64_t kw = 0; kw < p.kernel[1]; ++kw) {
-        const int64_t dw = kw * p.dilations[1] - p.pads_begin[1];
+    for (int64_t kh = 0; kh < k_h; ++kh) {
+      const int64_t dh = kh * dilation_h - pad_h;
+      for (int64_t kw = 0; kw < k_w; ++kw) {
+        const int64_t dw = kw * dilation_w - pad_w;
+        const bool row_inside = stride_w == 1 && dw >= 0 && dw + out_w <= in_w;
         float* out = col;
-        for (int64_t oh = 0; oh < out_h; ++oh) {
-          const int64_t ih = oh * p.strides[0] - p.pads_begin[0] + kh * p.dilations[0];
+        for (int64_t oh = 0; oh < out_h; ++oh, out += out_w) {
+          const int64_t ih = oh * stride_h + dh;
           if (ih < 0 || ih >= in_h) {
             std::fill_n(out, out_w, 0.0f);
+          } else if (row_inside) {
+            CopyShortRun(x_c + ih * in_w + dw, out_w, out);
           } else {
-            GatherRow(x_c + ih * in_w, in_w, dw, p.strides[1], out_w, out);
+            GatherRow(x_c + ih * in_w, in_w, dw, stride_w, out_w, out);
           }
-          out += out_w;
         }
         col += row_stride;
       }

@@ -68,6 +68,43 @@ template <int kKernel, int kStride>
   }
 }
 
+// The interior outputs of a row whose window rows all lie inside the input, straight from the
+// input: taps in row-major order, the first tap the starting value and a later one winning only
+// when strictly greater — the reference's rule, NaNs included, with no separate NaN pass. For
+// the small stride-2 windows (LeNet's 2x2, SqueezeNet's and ResNet's 3x3) this reads each input
+// row once per output row, where the row-max pass below writes and rereads a scratch row.
+template <int kKernel>
+[[gnu::always_inline]] inline void PoolInteriorDirect(const reference::PoolParams& p, ColumnSpan span,
+                                                      const float* top, int64_t row_step, float* y_row) {
+  constexpr int64_t kStride = 2;
+  const float* t0 = top - p.pads_begin[1];
+  for (int64_t ow = span.begin; ow < span.end; ++ow) {
+    const float* taps = t0 + ow * kStride;
+    float best = taps[0];
+    for (int kw = 1; kw < kKernel; ++kw) best = taps[kw] > best ? taps[kw] : best;
+    y_row[ow] = best;
+  }
+  for (int64_t kh = 1; kh < p.kernel[0]; ++kh) {
+    const float* t = t0 + kh * row_step;
+    for (int64_t ow = span.begin; ow < span.end; ++ow) {
+      float best = y_row[ow];
+      for (int kw = 0; kw < kKernel; ++kw) best = t[ow * kStride + kw] > best ? t[ow * kStride + kw] : best;
+      y_row[ow] = best;
+    }
+  }
+}
+
+// One output by the reference's rule: taps rows x cols (both non-empty) in row-major order.
+float WindowMax(const float* x, int64_t in_w, int64_t h0, int64_t dh, TapRange rows, int64_t w0, int64_t dw,
+                TapRange cols) {
+  float best = x[(h0 + rows.lo * dh) * in_w + w0 + cols.lo * dw];
+  for (int64_t kh = rows.lo; kh < rows.hi; ++kh) {
+    const float* row = x + (h0 + kh * dh) * in_w + w0;
+    for (int64_t kw = cols.lo; kw < cols.hi; ++kw) best = row[kw * dw] > best ? row[kw * dw] : best;
+  }
+  return best;
+}
+
 // Whether any of the n values is a NaN (a reduction the compiler vectorises).
 [[gnu::always_inline]] inline bool AnyNaN(const float* v, int64_t n) {
   int any = 0;
@@ -90,6 +127,23 @@ KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* 
     float* y_row = y + oh * out_w;
     if (rows.lo == rows.hi) {
       std::fill_n(y_row, out_w, std::numeric_limits<float>::lowest());
+      continue;
+    }
+    const bool direct = p.strides[1] == 2 && dw == 1 && (p.kernel[1] == 2 || p.kernel[1] == 3);
+    if (direct && rows.lo == 0 && rows.hi == p.kernel[0]) {
+      for (int64_t ow = 0; ow < out_w; ++ow) {
+        if (ow == interior.begin) ow = interior.end;
+        if (ow >= out_w) break;
+        const int64_t w0 = ow * p.strides[1] - p.pads_begin[1];
+        const TapRange cols = TapsInside(w0, p.kernel[1], dw, in_w);
+        y_row[ow] = cols.lo == cols.hi ? std::numeric_limits<float>::lowest()
+                                       : WindowMax(x, in_w, h0, dh, rows, w0, dw, cols);
+      }
+      if (p.kernel[1] == 2) {
+        PoolInteriorDirect<2>(p, interior, x + h0 * in_w, dh * in_w, y_row);
+      } else {
+        PoolInteriorDirect<3>(p, interior, x + h0 * in_w, dh * in_w, y_row);
+      }
       continue;
     }
     const float* first_row = x + (h0 + rows.lo * dh) * in_w;

@@ -28,7 +28,21 @@ namespace {
     vst1q_s32(acc + (r) * 8 + 4, vpaddq_s32(acc##r##_2, acc##r##_3));                         \
   }
 
+// One row (a batch-1 layer): the four-row loop would issue four times the multiplies.
+void OneRowTile(int64_t pairs, const int16_t* a0, const int8_t* block, int32_t* acc) {
+  int32x4_t acc0_0 = vdupq_n_s32(0), acc0_1 = acc0_0, acc0_2 = acc0_0, acc0_3 = acc0_0;
+  for (int64_t p = 0; p < pairs; ++p) {
+    const int8x16_t w = vld1q_s8(block + p * 16);
+    const int16x8_t w_lo = vmovl_s8(vget_low_s8(w));
+    const int16x8_t w_hi = vmovl_high_s8(w);
+    KINGLET_ROW(0)
+  }
+  vst1q_s32(acc, vpaddq_s32(acc0_0, acc0_1));
+  vst1q_s32(acc + 4, vpaddq_s32(acc0_2, acc0_3));
+}
+
 void Tile(int64_t pairs, const int16_t* qa, int64_t a_stride, int rows, const int8_t* block, int32_t* acc) {
+  if (rows == 1) return OneRowTile(pairs, qa, block, acc);
   int32x4_t acc0_0 = vdupq_n_s32(0), acc0_1 = acc0_0, acc0_2 = acc0_0, acc0_3 = acc0_0;
   int32x4_t acc1_0 = acc0_0, acc1_1 = acc0_0, acc1_2 = acc0_0, acc1_3 = acc0_0;
   int32x4_t acc2_0 = acc0_0, acc2_1 = acc0_0, acc2_2 = acc0_0, acc2_3 = acc0_0;

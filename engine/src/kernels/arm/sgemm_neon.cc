@@ -15,41 +15,72 @@ constexpr int kCols = 12;
   c##r##_0 = vfmaq_laneq_f32(c##r##_0, b0, av, lane);           \
   c##r##_1 = vfmaq_laneq_f32(c##r##_1, b1, av, lane);           \
   c##r##_2 = vfmaq_laneq_f32(c##r##_2, b2, av, lane);
-// NEON's max/min return NaN when either operand is NaN, so a NaN accumulator stays NaN, as in
-// the reference.
-#define KINGLET_STORE(r)                                        \
-  if ((r) < rows) {                                             \
-    float* row = c + (r) * ldc;                                 \
-    if (accumulate) {                                           \
-      c##r##_0 = vaddq_f32(c##r##_0, vld1q_f32(row));           \
-      c##r##_1 = vaddq_f32(c##r##_1, vld1q_f32(row + 4));       \
-      c##r##_2 = vaddq_f32(c##r##_2, vld1q_f32(row + 8));       \
-    }                                                           \
-    if (e != nullptr) {                                         \
-      if (e->row_bias != nullptr) {                             \
-        const float32x4_t bias = vdupq_n_f32(e->row_bias[r]);   \
-        c##r##_0 = vaddq_f32(c##r##_0, bias);                   \
-        c##r##_1 = vaddq_f32(c##r##_1, bias);                   \
-        c##r##_2 = vaddq_f32(c##r##_2, bias);                   \
-      }                                                         \
-      if (e->col_bias != nullptr) {                             \
-        c##r##_0 = vaddq_f32(c##r##_0, vld1q_f32(e->col_bias));       \
-        c##r##_1 = vaddq_f32(c##r##_1, vld1q_f32(e->col_bias + 4));   \
-        c##r##_2 = vaddq_f32(c##r##_2, vld1q_f32(e->col_bias + 8));   \
-      }                                                         \
-      if (e->clamp) {                                           \
-        c##r##_0 = vminq_f32(hi, vmaxq_f32(lo, c##r##_0));      \
-        c##r##_1 = vminq_f32(hi, vmaxq_f32(lo, c##r##_1));      \
-        c##r##_2 = vminq_f32(hi, vmaxq_f32(lo, c##r##_2));      \
-      }                                                         \
-    }                                                           \
-    vst1q_f32(row, c##r##_0);                                   \
-    vst1q_f32(row + 4, c##r##_1);                               \
-    vst1q_f32(row + 8, c##r##_2);                               \
+// Stores row r of the tile (12 floats) with the epilogue. NEON's max/min return NaN when either
+// operand is NaN, so a NaN accumulator stays NaN, as in the reference.
+[[gnu::always_inline]] inline void StoreRow(float32x4_t v0, float32x4_t v1, float32x4_t v2, int r, float* c,
+                                            int64_t ldc, bool accumulate, const TileEpilogue* e) {
+  float* row = c + r * ldc;
+  if (accumulate) {
+    v0 = vaddq_f32(v0, vld1q_f32(row));
+    v1 = vaddq_f32(v1, vld1q_f32(row + 4));
+    v2 = vaddq_f32(v2, vld1q_f32(row + 8));
   }
+  if (e != nullptr) {
+    if (e->row_bias != nullptr) {
+      const float32x4_t bias = vdupq_n_f32(e->row_bias[r]);
+      v0 = vaddq_f32(v0, bias);
+      v1 = vaddq_f32(v1, bias);
+      v2 = vaddq_f32(v2, bias);
+    }
+    if (e->col_bias != nullptr) {
+      v0 = vaddq_f32(v0, vld1q_f32(e->col_bias));
+      v1 = vaddq_f32(v1, vld1q_f32(e->col_bias + 4));
+      v2 = vaddq_f32(v2, vld1q_f32(e->col_bias + 8));
+    }
+    if (e->clamp) {
+      const float32x4_t lo = vdupq_n_f32(e->lo), hi = vdupq_n_f32(e->hi);
+      v0 = vminq_f32(hi, vmaxq_f32(lo, v0));
+      v1 = vminq_f32(hi, vmaxq_f32(lo, v1));
+      v2 = vminq_f32(hi, vmaxq_f32(lo, v2));
+    }
+  }
+  vst1q_f32(row, v0);
+  vst1q_f32(row + 4, v1);
+  vst1q_f32(row + 8, v2);
+}
+
+// One row of C (a batch-1 fully connected layer): the 8-row loop would spend eight times the
+// FMAs, seven on zero padding. Four K steps per pass into separate accumulators, so the loop is
+// bound by B's loads rather than by the FMA latency chain.
+void Tile1x12(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate,
+              const TileEpilogue* e) {
+  constexpr int kUnroll = 4;
+  float32x4_t s0[kUnroll], s1[kUnroll], s2[kUnroll];
+  for (int u = 0; u < kUnroll; ++u) s0[u] = s1[u] = s2[u] = vdupq_n_f32(0.0f);
+  int64_t l = 0;
+  for (; l + kUnroll <= k; l += kUnroll) {
+    for (int u = 0; u < kUnroll; ++u) {
+      const float a_u = a[(l + u) * kRows];
+      const float* b_u = b + (l + u) * ldb;
+      s0[u] = vfmaq_n_f32(s0[u], vld1q_f32(b_u), a_u);
+      s1[u] = vfmaq_n_f32(s1[u], vld1q_f32(b_u + 4), a_u);
+      s2[u] = vfmaq_n_f32(s2[u], vld1q_f32(b_u + 8), a_u);
+    }
+  }
+  for (; l < k; ++l) {
+    const float a_l = a[l * kRows];
+    const float* b_l = b + l * ldb;
+    s0[0] = vfmaq_n_f32(s0[0], vld1q_f32(b_l), a_l);
+    s1[0] = vfmaq_n_f32(s1[0], vld1q_f32(b_l + 4), a_l);
+    s2[0] = vfmaq_n_f32(s2[0], vld1q_f32(b_l + 8), a_l);
+  }
+  auto sum = [](const float32x4_t* s) { return vaddq_f32(vaddq_f32(s[0], s[1]), vaddq_f32(s[2], s[3])); };
+  StoreRow(sum(s0), sum(s1), sum(s2), 0, c, ldc, accumulate, e);
+}
 
 void Tile8x12(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
               bool accumulate, const TileEpilogue* e) {
+  if (rows == 1) return Tile1x12(k, a, b, ldb, c, ldc, accumulate, e);
   float32x4_t c0_0 = vdupq_n_f32(0.0f), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0;
   float32x4_t c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0;
   float32x4_t c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0;
@@ -65,14 +96,17 @@ void Tile8x12(int64_t k, const float* a, const float* b, int64_t ldb, float* c, 
     a += kRows;
     b += ldb;
   }
-  const float32x4_t lo = vdupq_n_f32(e != nullptr ? e->lo : 0.0f);
-  const float32x4_t hi = vdupq_n_f32(e != nullptr ? e->hi : 0.0f);
-  KINGLET_STORE(0) KINGLET_STORE(1) KINGLET_STORE(2) KINGLET_STORE(3)
-  KINGLET_STORE(4) KINGLET_STORE(5) KINGLET_STORE(6) KINGLET_STORE(7)
+  StoreRow(c0_0, c0_1, c0_2, 0, c, ldc, accumulate, e);
+  if (rows > 1) StoreRow(c1_0, c1_1, c1_2, 1, c, ldc, accumulate, e);
+  if (rows > 2) StoreRow(c2_0, c2_1, c2_2, 2, c, ldc, accumulate, e);
+  if (rows > 3) StoreRow(c3_0, c3_1, c3_2, 3, c, ldc, accumulate, e);
+  if (rows > 4) StoreRow(c4_0, c4_1, c4_2, 4, c, ldc, accumulate, e);
+  if (rows > 5) StoreRow(c5_0, c5_1, c5_2, 5, c, ldc, accumulate, e);
+  if (rows > 6) StoreRow(c6_0, c6_1, c6_2, 6, c, ldc, accumulate, e);
+  if (rows > 7) StoreRow(c7_0, c7_1, c7_2, 7, c, ldc, accumulate, e);
 }
 
 #undef KINGLET_ROW
-#undef KINGLET_STORE
 
 }  // namespace
 

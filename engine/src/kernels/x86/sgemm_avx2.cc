@@ -18,36 +18,64 @@ constexpr int kCols = 16;
     c##r##0 = _mm256_fmadd_ps(a_r, b0, c##r##0);        \
     c##r##1 = _mm256_fmadd_ps(a_r, b1, c##r##1);        \
   }
-// The epilogue in registers: bias, then max(lo, v) and min(hi, v) with the bound first, so a
-// NaN accumulator comes out as the second operand — NaN, as in the reference.
-#define KINGLET_STORE(r)                                                         \
-  if ((r) < rows) {                                                              \
-    float* row = c + (r) * ldc;                                                  \
-    if (accumulate) {                                                            \
-      c##r##0 = _mm256_add_ps(c##r##0, _mm256_loadu_ps(row));                    \
-      c##r##1 = _mm256_add_ps(c##r##1, _mm256_loadu_ps(row + 8));                \
-    }                                                                            \
-    if (e != nullptr) {                                                          \
-      if (e->row_bias != nullptr) {                                              \
-        const __m256 bias = _mm256_broadcast_ss(e->row_bias + (r));              \
-        c##r##0 = _mm256_add_ps(c##r##0, bias);                                  \
-        c##r##1 = _mm256_add_ps(c##r##1, bias);                                  \
-      }                                                                          \
-      if (e->col_bias != nullptr) {                                              \
-        c##r##0 = _mm256_add_ps(c##r##0, _mm256_loadu_ps(e->col_bias));          \
-        c##r##1 = _mm256_add_ps(c##r##1, _mm256_loadu_ps(e->col_bias + 8));      \
-      }                                                                          \
-      if (e->clamp) {                                                            \
-        c##r##0 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##r##0));                 \
-        c##r##1 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##r##1));                 \
-      }                                                                          \
-    }                                                                            \
-    _mm256_storeu_ps(row, c##r##0);                                              \
-    _mm256_storeu_ps(row + 8, c##r##1);                                          \
+// Stores row r of the tile (16 floats) with the epilogue in registers: bias, then max(lo, v) and
+// min(hi, v) with the bound first, so a NaN accumulator comes out as the second operand — NaN,
+// as in the reference.
+[[gnu::always_inline]] inline void StoreRow(__m256 v0, __m256 v1, int r, float* c, int64_t ldc,
+                                            bool accumulate, const TileEpilogue* e) {
+  float* row = c + r * ldc;
+  if (accumulate) {
+    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(row));
+    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(row + 8));
   }
+  if (e != nullptr) {
+    if (e->row_bias != nullptr) {
+      const __m256 bias = _mm256_broadcast_ss(e->row_bias + r);
+      v0 = _mm256_add_ps(v0, bias);
+      v1 = _mm256_add_ps(v1, bias);
+    }
+    if (e->col_bias != nullptr) {
+      v0 = _mm256_add_ps(v0, _mm256_loadu_ps(e->col_bias));
+      v1 = _mm256_add_ps(v1, _mm256_loadu_ps(e->col_bias + 8));
+    }
+    if (e->clamp) {
+      const __m256 lo = _mm256_set1_ps(e->lo), hi = _mm256_set1_ps(e->hi);
+      v0 = _mm256_min_ps(hi, _mm256_max_ps(lo, v0));
+      v1 = _mm256_min_ps(hi, _mm256_max_ps(lo, v1));
+    }
+  }
+  _mm256_storeu_ps(row, v0);
+  _mm256_storeu_ps(row + 8, v1);
+}
+
+// One row of C (a batch-1 fully connected layer): the 6-row loop would spend six times the
+// FMAs, five on zero padding. Four K steps per pass into separate accumulators, so the loop is
+// bound by B's loads rather than by the FMA latency chain.
+void Tile1x16(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate,
+              const TileEpilogue* e) {
+  constexpr int kUnroll = 4;
+  __m256 s0[kUnroll], s1[kUnroll];
+  for (int u = 0; u < kUnroll; ++u) s0[u] = s1[u] = _mm256_setzero_ps();
+  int64_t l = 0;
+  for (; l + kUnroll <= k; l += kUnroll) {
+    for (int u = 0; u < kUnroll; ++u) {
+      const __m256 a_u = _mm256_broadcast_ss(a + (l + u) * kRows);
+      s0[u] = _mm256_fmadd_ps(a_u, _mm256_loadu_ps(b + (l + u) * ldb), s0[u]);
+      s1[u] = _mm256_fmadd_ps(a_u, _mm256_loadu_ps(b + (l + u) * ldb + 8), s1[u]);
+    }
+  }
+  for (; l < k; ++l) {
+    const __m256 a_l = _mm256_broadcast_ss(a + l * kRows);
+    s0[0] = _mm256_fmadd_ps(a_l, _mm256_loadu_ps(b + l * ldb), s0[0]);
+    s1[0] = _mm256_fmadd_ps(a_l, _mm256_loadu_ps(b + l * ldb + 8), s1[0]);
+  }
+  StoreRow(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), _mm256_add_ps(s0[2], s0[3])),
+           _mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), _mm256_add_ps(s1[2], s1[3])), 0, c, ldc, accumulate, e);
+}
 
 void Tile6x16(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
               bool accumulate, const TileEpilogue* e) {
+  if (rows == 1) return Tile1x16(k, a, b, ldb, c, ldc, accumulate, e);
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int64_t l = 0; l < k; ++l) {
@@ -57,13 +85,15 @@ void Tile6x16(int64_t k, const float* a, const float* b, int64_t ldb, float* c, 
     a += kRows;
     b += ldb;
   }
-  const __m256 lo = _mm256_set1_ps(e != nullptr ? e->lo : 0.0f);
-  const __m256 hi = _mm256_set1_ps(e != nullptr ? e->hi : 0.0f);
-  KINGLET_STORE(0) KINGLET_STORE(1) KINGLET_STORE(2) KINGLET_STORE(3) KINGLET_STORE(4) KINGLET_STORE(5)
+  StoreRow(c00, c01, 0, c, ldc, accumulate, e);
+  if (rows > 1) StoreRow(c10, c11, 1, c, ldc, accumulate, e);
+  if (rows > 2) StoreRow(c20, c21, 2, c, ldc, accumulate, e);
+  if (rows > 3) StoreRow(c30, c31, 3, c, ldc, accumulate, e);
+  if (rows > 4) StoreRow(c40, c41, 4, c, ldc, accumulate, e);
+  if (rows > 5) StoreRow(c50, c51, 5, c, ldc, accumulate, e);
 }
 
 #undef KINGLET_ROW
-#undef KINGLET_STORE
 
 }  // namespace
 

@@ -44,17 +44,14 @@ ColumnSpan InteriorColumns(const reference::PoolParams& p) {
   return {begin, std::max(begin, end)};
 }
 
-// Outputs of the interior columns: kKernel taps (0: p.kernel[1], known only at run time) kStride
-// apart (0: p.strides[1]; with kStride the taps are undilated), so the common 2- and 3-wide
-// stride-2 windows compile to straight-line max instructions over fixed-stride loads. The
-// first-tap NaN rule is checked only when `first_row` holds a NaN at all, so the usual loop has
-// no per-output test and vectorises across the outputs.
-template <int kKernel, int kStride>
+// Outputs of the interior columns from the row maxima. The first-tap NaN rule is checked only
+// when `first_row` holds a NaN at all, so the usual loop has no per-output test. (The common
+// 2- and 3-wide stride-2 windows take PoolInteriorDirect instead, except on rows the padding
+// cuts.)
 [[gnu::always_inline]] inline void PoolInterior(const reference::PoolParams& p, ColumnSpan span,
                                                 const float* row_max, const float* first_row,
                                                 bool first_row_has_nan, float* y_row) {
-  const int64_t kernel = kKernel != 0 ? kKernel : p.kernel[1];
-  const int64_t stride = kStride != 0 ? kStride : p.strides[1], dw = kStride != 0 ? 1 : p.dilations[1];
+  const int64_t kernel = p.kernel[1], stride = p.strides[1], dw = p.dilations[1];
   for (int64_t ow = span.begin; ow < span.end; ++ow) {
     const float* taps = row_max + ow * stride - p.pads_begin[1];
     float best = taps[0];
@@ -114,8 +111,10 @@ float WindowMax(const float* x, int64_t in_w, int64_t h0, int64_t dh, TapRange r
 
 // As the reference: a NaN in the window's first in-input tap (row-major) is the result; any
 // other NaN never wins, because taps win only when strictly greater (`v > m ? v : m`, exactly
-// x86 maxps, so it vectorises). Both passes therefore start from -inf and ignore NaNs, and the
-// first tap is checked at the end. (Between +0 and -0, which compare equal, the pick may differ.)
+// x86 maxps, so it vectorises). Rows of small stride-2 windows wholly inside the input are taken
+// directly; the others combine the window's rows into a row of maxima first, and since that
+// reorders the taps both of its passes start from -inf and ignore NaNs, and the first tap is
+// checked at the end. (Between +0 and -0, which compare equal, the pick may differ.)
 KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* row_max) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
@@ -169,15 +168,7 @@ KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* 
       const float first_tap = first_row[w0 + cols.lo * dw];
       y_row[ow] = std::isnan(first_tap) ? first_tap : best;
     }
-    const bool nan = AnyNaN(first_row, in_w);
-    const bool fixed = p.strides[1] == 2 && dw == 1;
-    if (fixed && p.kernel[1] == 2) {
-      PoolInterior<2, 2>(p, interior, row_max, first_row, nan, y_row);
-    } else if (fixed && p.kernel[1] == 3) {
-      PoolInterior<3, 2>(p, interior, row_max, first_row, nan, y_row);
-    } else {
-      PoolInterior<0, 0>(p, interior, row_max, first_row, nan, y_row);
-    }
+    PoolInterior(p, interior, row_max, first_row, AnyNaN(first_row, in_w), y_row);
   }
 }
 

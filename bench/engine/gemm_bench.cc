@@ -203,6 +203,7 @@ int main(int argc, char** argv) {
       {"squeezenet fire2 expand 3x3", 64, 3025, 144},
       {"squeezenet fire6 expand 3x3", 192, 729, 432},
       {"squeezenet fire9 expand 3x3", 256, 169, 576},
+      {"mobilenet_v2 7x7 expand 1x1", 960, 49, 160},
       {"lenet300 fc1 batch 1", 1, 300, 784},
   };
   std::printf("%-30s %6s %6s %6s  %-16s %9s %8s\n", "shape", "m", "n", "k", "kernel", "GFLOP/s", "of peak");

@@ -252,8 +252,10 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
             }
             kernel.tile(kc, a_panel, b_panel, ldb, c_tile, pr.ldc, static_cast<int>(rows), add, nullptr);
           } else {
-            // A ragged right edge: run the full tile into a local buffer, keep the live part.
-            kernel.tile(kc, a_panel, b_panel, ldb, edge, nr, mr, false, nullptr);
+            // A ragged right edge: run a tile into a local buffer, keep the live part.
+            const bool narrow = kernel.narrow_tile != nullptr && cols <= kernel.narrow_nr;
+            (narrow ? kernel.narrow_tile : kernel.tile)(kc, a_panel, b_panel, ldb, edge, nr,
+                                                        static_cast<int>(rows), false, nullptr);
             for (int64_t r = 0; r < rows; ++r) {
               float* row = c_tile + r * pr.ldc;
               const float* src = edge + r * nr;

@@ -47,6 +47,11 @@ struct SgemmKernel {
   int mr;  // tile rows; mr * nr <= kMaxSgemmTile
   int nr;  // tile columns
   SgemmTileFn tile;
+  // Optional: a tile computing only the first `narrow_nr` columns (same contract otherwise), run
+  // on a ragged right edge with that few live columns — a 7x7 layer's 49 columns would otherwise
+  // spend a whole 16-wide tile on its last one.
+  int narrow_nr = 0;
+  SgemmTileFn narrow_tile = nullptr;
 };
 
 constexpr int kMaxSgemmTile = 512;

@@ -18,34 +18,26 @@ constexpr int kCols = 16;
     c##r##0 = _mm256_fmadd_ps(a_r, b0, c##r##0);        \
     c##r##1 = _mm256_fmadd_ps(a_r, b1, c##r##1);        \
   }
-// Stores row r of the tile (16 floats) with the epilogue in registers: bias, then max(lo, v) and
-// min(hi, v) with the bound first, so a NaN accumulator comes out as the second operand — NaN,
-// as in the reference.
+// Eight floats of row r at column `col` of the tile, finished in registers: + C (accumulate),
+// bias, then max(lo, v) and min(hi, v) with the bound first, so a NaN accumulator comes out as
+// the second operand — NaN, as in the reference.
+[[gnu::always_inline]] inline __m256 Finish(__m256 v, const float* row, int r, int col, bool accumulate,
+                                            const TileEpilogue* e) {
+  if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(row + col));
+  if (e != nullptr) {
+    if (e->row_bias != nullptr) v = _mm256_add_ps(v, _mm256_broadcast_ss(e->row_bias + r));
+    if (e->col_bias != nullptr) v = _mm256_add_ps(v, _mm256_loadu_ps(e->col_bias + col));
+    if (e->clamp) v = _mm256_min_ps(_mm256_set1_ps(e->hi), _mm256_max_ps(_mm256_set1_ps(e->lo), v));
+  }
+  return v;
+}
+
+// Stores row r of a 16-wide tile.
 [[gnu::always_inline]] inline void StoreRow(__m256 v0, __m256 v1, int r, float* c, int64_t ldc,
                                             bool accumulate, const TileEpilogue* e) {
   float* row = c + r * ldc;
-  if (accumulate) {
-    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(row));
-    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(row + 8));
-  }
-  if (e != nullptr) {
-    if (e->row_bias != nullptr) {
-      const __m256 bias = _mm256_broadcast_ss(e->row_bias + r);
-      v0 = _mm256_add_ps(v0, bias);
-      v1 = _mm256_add_ps(v1, bias);
-    }
-    if (e->col_bias != nullptr) {
-      v0 = _mm256_add_ps(v0, _mm256_loadu_ps(e->col_bias));
-      v1 = _mm256_add_ps(v1, _mm256_loadu_ps(e->col_bias + 8));
-    }
-    if (e->clamp) {
-      const __m256 lo = _mm256_set1_ps(e->lo), hi = _mm256_set1_ps(e->hi);
-      v0 = _mm256_min_ps(hi, _mm256_max_ps(lo, v0));
-      v1 = _mm256_min_ps(hi, _mm256_max_ps(lo, v1));
-    }
-  }
-  _mm256_storeu_ps(row, v0);
-  _mm256_storeu_ps(row + 8, v1);
+  _mm256_storeu_ps(row, Finish(v0, row, r, 0, accumulate, e));
+  _mm256_storeu_ps(row + 8, Finish(v1, row, r, 8, accumulate, e));
 }
 
 // One row of C (a batch-1 fully connected layer): the 6-row loop would spend six times the
@@ -95,10 +87,46 @@ void Tile6x16(int64_t k, const float* a, const float* b, int64_t ldb, float* c, 
 
 #undef KINGLET_ROW
 
+// The first 8 columns only: a ragged edge of up to 8 live columns (a 7x7 plane's 49th column)
+// costs half a 16-wide tile. Even and odd K steps go to separate accumulators, so the twelve
+// independent FMA chains hide the FMA latency as the full tile's do.
+#define KINGLET_STEP(s, l)                                           \
+  {                                                                  \
+    const __m256 b_l = _mm256_loadu_ps(b + (l)*ldb);                 \
+    const float* a_l = a + (l)*kRows;                                \
+    s##0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a_l), b_l, s##0);     \
+    s##1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a_l + 1), b_l, s##1); \
+    s##2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a_l + 2), b_l, s##2); \
+    s##3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a_l + 3), b_l, s##3); \
+    s##4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a_l + 4), b_l, s##4); \
+    s##5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a_l + 5), b_l, s##5); \
+  }
+void Tile6x8(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
+             bool accumulate, const TileEpilogue* e) {
+  __m256 even0 = _mm256_setzero_ps(), even1 = even0, even2 = even0, even3 = even0, even4 = even0,
+         even5 = even0;
+  __m256 odd0 = even0, odd1 = even0, odd2 = even0, odd3 = even0, odd4 = even0, odd5 = even0;
+  int64_t l = 0;
+  for (; l + 2 <= k; l += 2) {
+    KINGLET_STEP(even, l)
+    KINGLET_STEP(odd, l + 1)
+  }
+  if (l < k) KINGLET_STEP(even, l)
+  const __m256 sums[kRows] = {_mm256_add_ps(even0, odd0), _mm256_add_ps(even1, odd1),
+                              _mm256_add_ps(even2, odd2), _mm256_add_ps(even3, odd3),
+                              _mm256_add_ps(even4, odd4), _mm256_add_ps(even5, odd5)};
+  for (int r = 0; r < rows; ++r) {
+    float* row = c + r * ldc;
+    _mm256_storeu_ps(row, Finish(sums[r], row, r, 0, accumulate, e));
+  }
+}
+
+#undef KINGLET_STEP
+
 }  // namespace
 
 const SgemmKernel& Avx2SgemmKernel() {
-  static const SgemmKernel kernel{"avx2-fma 6x16", kRows, kCols, Tile6x16};
+  static const SgemmKernel kernel{"avx2-fma 6x16", kRows, kCols, Tile6x16, kCols / 2, Tile6x8};
   return kernel;
 }
 

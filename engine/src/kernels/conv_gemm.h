@@ -2,11 +2,10 @@
 // geometry the reference Conv handles (grouped, strided, dilated, padded, N-d).
 // kernels/reference/conv.h is its specification; the op's Prepare validates the ConvParams.
 //
-// Strategy by shape: a pointwise conv reads X as the B matrix in place; a small 2-D conv builds
-// its column matrix whole, which the GEMM reads in place; a larger one packs B's panels straight
-// from X (im2col never materialised, so no column buffer and the gather runs in parallel); other
-// ranks build the column matrix first. Weights are packed once at load;
-// bias and a fused activation run in the GEMM's epilogue.
+// Strategy by shape: a pointwise conv reads X as the B matrix in place; a 2-D conv builds its
+// column matrix in bands of output rows small enough to stay in L2 (a small conv's is one band),
+// and each band is one GEMM that reads it in place; other ranks build the whole column matrix
+// first. Weights are packed once at load; bias and a fused activation run in the GEMM's epilogue.
 #pragma once
 
 #include <cstddef>
@@ -42,14 +41,14 @@ struct ConvGemmArgs {
 size_t ConvGemmScratchBytes(const SgemmKernel& kernel, const reference::ConvParams& p, bool packed_weights,
                             int threads);
 
-// Same result as reference::Conv followed by the activation. `pool` may be null (one thread);
-// otherwise `scratch` was sized for pool->size() threads.
 // The im2col matrix [channels * kh * kw, out_h * out_w] of `channels` planes of a 2-D conv, as
 // reference::Im2Col writes it but with rows `row_stride` (>= out_h * out_w) floats apart, each
 // output row's run copied or gathered in one loop.
 void Im2Col2d(const reference::ConvParams& p, const float* x, int64_t channels, int64_t row_stride,
               float* col);
 
+// Same result as reference::Conv followed by the activation. `pool` may be null (one thread);
+// otherwise `scratch` was sized for pool->size() threads.
 void ConvGemm(const SgemmKernel& kernel, const reference::ConvParams& p, const ConvGemmArgs& args,
               runtime::ThreadPool* pool, void* scratch);
 

@@ -189,8 +189,7 @@ size_t APackBytes(const SgemmKernel& kernel, const SgemmProblem& pr, const Parti
 // apart: a panel's rows would then share a few cache sets (56x56 and 112x112 planes) and evict
 // one another between row panels.
 bool ReadsBInPlace(const SgemmProblem& pr) {
-  return pr.packed_b == nullptr && pr.b_packer.pack == nullptr && pr.b.col_stride == 1 &&
-         pr.b.row_stride % 64 != 0;
+  return pr.packed_b == nullptr && pr.b.col_stride == 1 && pr.b.row_stride % 64 != 0;
 }
 
 // One task: rows [i_begin, i_end) x columns [j_begin, j_end) of C, all of K.
@@ -213,8 +212,6 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
     const float* b_panels = b_buffer;
     if (pr.packed_b != nullptr) {
       b_panels = PackedBlock(*pr.packed_b, l0, j_begin);
-    } else if (pr.b_packer.pack != nullptr) {
-      pr.b_packer.pack(pr.b_packer.context, l0, kc, j_begin, cols_total, nr, b_buffer);
     } else if (in_place) {
       // Whole panels are read from B itself; only a ragged last one is packed (zero-padded).
       if (whole_cols < cols_total)

@@ -86,14 +86,6 @@ struct PackedMatrix {
 PackedMatrix PackSgemmA(const SgemmKernel& kernel, int64_t m, int64_t k, float alpha, MatrixView a);
 PackedMatrix PackSgemmB(const SgemmKernel& kernel, int64_t k, int64_t n, MatrixView b);
 
-// Packs rows [l0, l0 + kc) x columns [j0, j0 + cols) of a B operand that is not stored as a
-// matrix (convolution's im2col, computed on the fly) into NR-column panels [kc][nr], zeroing
-// columns past `cols` up to the panel width.
-struct BPanelPacker {
-  void (*pack)(const void* context, int64_t l0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) = nullptr;
-  const void* context = nullptr;
-};
-
 // Applied to every element of C after the product: + row_bias[i] + col_bias[j], then the
 // activation. Null biases are skipped.
 struct SgemmEpilogue {
@@ -103,7 +95,7 @@ struct SgemmEpilogue {
 };
 
 // One GEMM. A comes packed (`packed_a`, alpha already applied) or as a view scaled by alpha;
-// B comes packed, as a view, or through a panel packer. c must not overlap a or b.
+// B comes packed or as a view. c must not overlap a or b.
 struct SgemmProblem {
   int64_t m = 0, n = 0, k = 0;
   float alpha = 1.0f;
@@ -111,7 +103,6 @@ struct SgemmProblem {
   MatrixView a;
   const PackedMatrix* packed_b = nullptr;
   MatrixView b;
-  BPanelPacker b_packer;
   float* c = nullptr;
   int64_t ldc = 0;
   bool accumulate = false;  // C += product instead of C = product

@@ -128,7 +128,7 @@ TEST(ConvGemmTest, PackedWeightsThreadsAndFusedReluMatchTheReference) {
 }
 
 // SqueezeNet-sized layers: enough rows and columns that the GEMM splits into several tasks, and
-// column matrices past the size built whole (B panels gathered from X).
+// column matrices built in several bands of output rows, the last one short.
 TEST(ConvGemmTest, LargeLayersSplitAcrossThreadsMatchTheReference) {
   std::mt19937 rng(5);
   runtime::ThreadPool pool(2);
@@ -140,6 +140,12 @@ TEST(ConvGemmTest, LargeLayersSplitAcrossThreadsMatchTheReference) {
   p.strides = p.dilations = {1, 1};
   p.pads_begin = p.pads_end = {1, 1};
   Check(BestSgemmKernel(), p, true, rng, &pool, true, true);
+  // The column matrix (144 x 783 floats) is built in bands of output rows; two groups run one
+  // per thread, each band by band.
+  p.in_channels = 32;
+  p.group = 2;
+  Check(BestSgemmKernel(), p, true, rng, &pool, true, true);
+  p.group = 1;
   p.kernel = {1, 1};
   p.pads_begin = p.pads_end = {0, 0};
   p.in_channels = 64;

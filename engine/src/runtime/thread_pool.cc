@@ -85,8 +85,12 @@ void ThreadPool::WorkerLoop(int slot) {
       wake_.wait(lock, [&] { return (gate_.load() >> kJobShift) != seen; });
       sleepers_.fetch_sub(1);
     }
-    if (stopping_.load()) return;
+    // The gate before the stop flag: the destructor sets the flag and then publishes a last,
+    // closed job, so a gate read here that already shows that job also shows the flag. Checked
+    // the other way round, a worker could miss the flag, take the last job as seen and sleep
+    // forever while the destructor waits to join it.
     uint64_t gate = gate_.load(std::memory_order_acquire);
+    if (stopping_.load()) return;
     seen = gate >> kJobShift;
     // Enter the job unless the caller has already closed it (then it needs nobody).
     while ((gate & kClosed) == 0 && (gate >> kJobShift) == seen) {

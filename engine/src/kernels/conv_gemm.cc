@@ -21,8 +21,8 @@ size_t RoundUp64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 // built one band at a time, at most this big (so it stays in L2 while the GEMM reads it in
 // place), and each band is one GEMM over its columns. Building the whole matrix would cost
 // megabytes for a network's first layer (224x224 input); gathering B's panels straight from X
-// inside the GEMM pays per 16-column panel what a band pays per output row: MobileNetV2's,
-// SqueezeNet's and ResNet-18's first convs ran at 12-18 GMAC/s that way.
+// inside the GEMM pays per 16-column panel what a band pays per output row: SqueezeNet's and
+// ResNet-18's first convs ran 20-30% slower that way.
 constexpr size_t kColumnBandBytes = size_t{256} << 10;
 
 int64_t Patch(const reference::ConvParams& p) { return p.in_channels / p.group * Product(p.kernel); }

@@ -25,9 +25,10 @@ namespace kinglet::kernels {
 // The most rows of A the sparse path takes (each nonzero is applied to every row at once).
 constexpr int64_t kSparseGemmMaxRows = 8;
 // Above this fraction of nonzeros the dense, register-blocked GEMM is faster. gemm_bench's
-// sparse rows (LeNet-300-100's first layer, batch 1, AVX2) break even near a third; a quarter
-// leaves a margin for cores with slower gathers.
-constexpr double kSparseGemmMaxDensity = 0.25;
+// sparse rows (LeNet-300-100's first layer, batch 1, AVX2) break even near a fifth against the
+// dense one-row tile (0.55x at 10%, 1.02-1.05x at 20%); 15% leaves a margin for cores with
+// slower gathers.
+constexpr double kSparseGemmMaxDensity = 0.15;
 
 struct SparseColumns {
   std::vector<uint32_t> start;  // N + 1 offsets into index / values

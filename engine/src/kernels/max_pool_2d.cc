@@ -102,6 +102,21 @@ float WindowMax(const float* x, int64_t in_w, int64_t h0, int64_t dh, TapRange r
   return best;
 }
 
+// The outputs of row oh outside the interior columns (windows the padding cuts), one by one
+// by the reference's rule. `rows` is not empty.
+void EdgeColumns(const reference::PoolParams& p, const float* x, int64_t h0, TapRange rows,
+                 ColumnSpan interior, float* y_row) {
+  const int64_t in_w = p.in_spatial[1], out_w = p.out_spatial[1], dw = p.dilations[1];
+  for (int64_t ow = 0; ow < out_w; ++ow) {
+    if (ow == interior.begin) ow = interior.end;
+    if (ow >= out_w) break;
+    const int64_t w0 = ow * p.strides[1] - p.pads_begin[1];
+    const TapRange cols = TapsInside(w0, p.kernel[1], dw, in_w);
+    y_row[ow] = cols.lo == cols.hi ? std::numeric_limits<float>::lowest()
+                                   : WindowMax(x, in_w, h0, p.dilations[0], rows, w0, dw, cols);
+  }
+}
+
 // Whether any of the n values is a NaN (a reduction the compiler vectorises).
 [[gnu::always_inline]] inline bool AnyNaN(const float* v, int64_t n) {
   int any = 0;
@@ -111,10 +126,11 @@ float WindowMax(const float* x, int64_t in_w, int64_t h0, int64_t dh, TapRange r
 
 // As the reference: a NaN in the window's first in-input tap (row-major) is the result; any
 // other NaN never wins, because taps win only when strictly greater (`v > m ? v : m`, exactly
-// x86 maxps, so it vectorises). Rows of small stride-2 windows wholly inside the input are taken
-// directly; the others combine the window's rows into a row of maxima first, and since that
-// reorders the taps both of its passes start from -inf and ignore NaNs, and the first tap is
-// checked at the end. (Between +0 and -0, which compare equal, the pick may differ.)
+// x86 maxps, so it vectorises). Edge columns go window by window; interior columns of small
+// stride-2 windows whose rows all lie inside the input are taken directly; other interior
+// columns come from the window's rows combined into a row of maxima, and since that reorders
+// the taps both of its passes start from -inf and ignore NaNs, and the first tap is checked at
+// the end. (Between +0 and -0, which compare equal, the pick may differ.)
 KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* row_max) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
@@ -128,16 +144,9 @@ KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* 
       std::fill_n(y_row, out_w, std::numeric_limits<float>::lowest());
       continue;
     }
+    EdgeColumns(p, x, h0, rows, interior, y_row);
     const bool direct = p.strides[1] == 2 && dw == 1 && (p.kernel[1] == 2 || p.kernel[1] == 3);
     if (direct && rows.lo == 0 && rows.hi == p.kernel[0]) {
-      for (int64_t ow = 0; ow < out_w; ++ow) {
-        if (ow == interior.begin) ow = interior.end;
-        if (ow >= out_w) break;
-        const int64_t w0 = ow * p.strides[1] - p.pads_begin[1];
-        const TapRange cols = TapsInside(w0, p.kernel[1], dw, in_w);
-        y_row[ow] = cols.lo == cols.hi ? std::numeric_limits<float>::lowest()
-                                       : WindowMax(x, in_w, h0, dh, rows, w0, dw, cols);
-      }
       if (p.kernel[1] == 2) {
         PoolInteriorDirect<2>(p, interior, x + h0 * in_w, dh * in_w, y_row);
       } else {
@@ -150,23 +159,6 @@ KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* 
     for (int64_t kh = rows.lo; kh < rows.hi; ++kh) {
       const float* row = x + (h0 + kh * dh) * in_w;
       for (int64_t w = 0; w < in_w; ++w) row_max[w] = row[w] > row_max[w] ? row[w] : row_max[w];
-    }
-    for (int64_t ow = 0; ow < out_w; ++ow) {
-      if (ow == interior.begin) ow = interior.end;  // the interior runs below
-      if (ow >= out_w) break;
-      const int64_t w0 = ow * p.strides[1] - p.pads_begin[1];
-      const TapRange cols = TapsInside(w0, p.kernel[1], dw, in_w);
-      if (cols.lo == cols.hi) {
-        y_row[ow] = std::numeric_limits<float>::lowest();
-        continue;
-      }
-      float best = -std::numeric_limits<float>::infinity();
-      for (int64_t kw = cols.lo; kw < cols.hi; ++kw) {
-        const float v = row_max[w0 + kw * dw];
-        best = v > best ? v : best;
-      }
-      const float first_tap = first_row[w0 + cols.lo * dw];
-      y_row[ow] = std::isnan(first_tap) ? first_tap : best;
     }
     PoolInterior(p, interior, row_max, first_row, AnyNaN(first_row, in_w), y_row);
   }

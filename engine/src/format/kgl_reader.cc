@@ -7,13 +7,21 @@
 #include "format/crc32.h"
 #include "format/kgl_format.h"
 #include "format/tensor_decoder.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::format {
 namespace {
 
-Status Corrupt(const std::string& what) {
-  return Status::Corruption("invalid .kgl file: " + what +
-                            "; the file is truncated or damaged — re-download or re-convert it");
+Status CorruptWith(const char* what, std::initializer_list<MessageArg> args) {
+  return CorruptionError(
+      "invalid .kgl file: {}; the file is truncated or damaged — re-download or re-convert it",
+      FormatMessageList(what, args));
+}
+
+// "invalid .kgl file: <what>; ...", `what` filled in as status_format.h describes.
+template <typename... Args>
+Status Corrupt(const char* what, const Args&... args) {
+  return CorruptWith(what, {args...});
 }
 
 struct Section {
@@ -32,15 +40,15 @@ T Load(const uint8_t* p) {
 
 Status ReadShape(ByteReader& r, Shape* shape, bool allow_unknown, const std::string& what) {
   uint32_t rank = 0;
-  if (!r.ReadCount(&rank, sizeof(int64_t)) || rank > kMaxRank) return Corrupt("bad rank of " + what);
+  if (!r.ReadCount(&rank, sizeof(int64_t)) || rank > kMaxRank) return Corrupt("bad rank of {}", what);
   shape->resize(rank);
   int64_t elements = 1;
   for (uint32_t i = 0; i < rank; ++i) {
     int64_t d = 0;
-    if (!r.Read(&d)) return Corrupt("truncated shape of " + what);
-    if (d < (allow_unknown ? -1 : 0) || d > kMaxElements) return Corrupt("bad dimension in " + what);
+    if (!r.Read(&d)) return Corrupt("truncated shape of {}", what);
+    if (d < (allow_unknown ? -1 : 0) || d > kMaxElements) return Corrupt("bad dimension in {}", what);
     if (d > 0) {
-      if (elements > kMaxElements / d) return Corrupt("shape of " + what + " is too large");
+      if (elements > kMaxElements / d) return Corrupt("shape of {} is too large", what);
       elements *= d;
     }
     (*shape)[i] = d;
@@ -56,43 +64,44 @@ Status ReadAttribute(ByteReader& r, ir::Attribute* a) {
   uint32_t n = 0;
   switch (a->kind) {
     case Kind::kInt:
-      if (!r.Read(&a->i)) return Corrupt("truncated attribute '" + a->name + "'");
+      if (!r.Read(&a->i)) return Corrupt("truncated attribute '{}'", a->name);
       return Status::Ok();
     case Kind::kFloat:
-      if (!r.Read(&a->f)) return Corrupt("truncated attribute '" + a->name + "'");
+      if (!r.Read(&a->f)) return Corrupt("truncated attribute '{}'", a->name);
       return Status::Ok();
     case Kind::kString:
-      if (!r.ReadString(&a->s, kMaxStringLength)) return Corrupt("truncated attribute '" + a->name + "'");
+      if (!r.ReadString(&a->s, kMaxStringLength)) return Corrupt("truncated attribute '{}'", a->name);
       return Status::Ok();
     case Kind::kInts:
-      if (!r.ReadCount(&n, sizeof(int64_t))) return Corrupt("bad length of attribute '" + a->name + "'");
+      if (!r.ReadCount(&n, sizeof(int64_t))) return Corrupt("bad length of attribute '{}'", a->name);
       a->ints.resize(n);
       if (!r.ReadBytes(a->ints.data(), n * sizeof(int64_t))) return Corrupt("truncated attribute");
       return Status::Ok();
     case Kind::kFloats:
-      if (!r.ReadCount(&n, sizeof(float))) return Corrupt("bad length of attribute '" + a->name + "'");
+      if (!r.ReadCount(&n, sizeof(float))) return Corrupt("bad length of attribute '{}'", a->name);
       a->floats.resize(n);
       if (!r.ReadBytes(a->floats.data(), n * sizeof(float))) return Corrupt("truncated attribute");
       return Status::Ok();
     case Kind::kStrings:
-      if (!r.ReadCount(&n, sizeof(uint32_t))) return Corrupt("bad length of attribute '" + a->name + "'");
+      if (!r.ReadCount(&n, sizeof(uint32_t))) return Corrupt("bad length of attribute '{}'", a->name);
       a->strings.resize(n);
       for (auto& s : a->strings) {
-        if (!r.ReadString(&s, kMaxStringLength)) return Corrupt("truncated attribute '" + a->name + "'");
+        if (!r.ReadString(&s, kMaxStringLength)) return Corrupt("truncated attribute '{}'", a->name);
       }
       return Status::Ok();
   }
-  return Corrupt("unknown attribute kind " + std::to_string(kind) + " for '" + a->name + "'");
+  return Corrupt("unknown attribute kind {} for '{}'", kind, a->name);
 }
 
 Status ReadIndexList(ByteReader& r, int32_t value_count, bool allow_none, std::vector<int32_t>* out,
                      const std::string& what) {
   uint32_t n = 0;
-  if (!r.ReadCount(&n, sizeof(int32_t))) return Corrupt("bad count of " + what);
+  if (!r.ReadCount(&n, sizeof(int32_t))) return Corrupt("bad count of {}", what);
   out->resize(n);
   for (auto& v : *out) {
-    if (!r.Read(&v)) return Corrupt("truncated " + what);
-    if (v >= value_count || v < (allow_none ? ir::kNoValue : 0)) return Corrupt("bad value index in " + what);
+    if (!r.Read(&v)) return Corrupt("truncated {}", what);
+    if (v >= value_count || v < (allow_none ? ir::kNoValue : 0))
+      return Corrupt("bad value index in {}", what);
   }
   return Status::Ok();
 }
@@ -109,7 +118,7 @@ Status ReadGraphSection(ByteReader r, ir::Graph* g) {
     if (!r.ReadString(&v.name, kMaxStringLength) || !r.Read(&dtype) || !r.Read(&known)) {
       return Corrupt("truncated value table");
     }
-    if (!IsKnownDataType(dtype)) return Corrupt("value '" + v.name + "' has unknown dtype " + std::to_string(dtype));
+    if (!IsKnownDataType(dtype)) return Corrupt("value '{}' has unknown dtype {}", v.name, dtype);
     v.dtype = static_cast<DataType>(dtype);
     v.shape_known = known != 0;
     KINGLET_RETURN_IF_ERROR(ReadShape(r, &v.shape, /*allow_unknown=*/true, "value '" + v.name + "'"));
@@ -128,7 +137,7 @@ Status ReadGraphSection(ByteReader r, ir::Graph* g) {
     KINGLET_RETURN_IF_ERROR(ReadIndexList(r, value_count, true, &node.inputs, what + " inputs"));
     KINGLET_RETURN_IF_ERROR(ReadIndexList(r, value_count, true, &node.outputs, what + " outputs"));
     uint32_t attr_count = 0;
-    if (!r.ReadCount(&attr_count, 5)) return Corrupt("bad attribute count of " + what);
+    if (!r.ReadCount(&attr_count, 5)) return Corrupt("bad attribute count of {}", what);
     for (uint32_t i = 0; i < attr_count; ++i) {
       ir::Attribute a;
       KINGLET_RETURN_IF_ERROR(ReadAttribute(r, &a));
@@ -151,41 +160,44 @@ Status ReadConstantsSection(ByteReader r, const uint8_t* payload, uint64_t paylo
     }
     if (index < 0 || index >= static_cast<int32_t>(g->values.size())) return Corrupt("bad constant index");
     ir::Value& value = g->values[index];
-    if (!value.shape_known) return Corrupt("constant '" + value.name + "' has no shape");
+    if (!value.shape_known) return Corrupt("constant '{}' has no shape", value.name);
     for (int64_t d : value.shape) {
-      if (d < 0) return Corrupt("constant '" + value.name + "' has an unknown dimension");
+      if (d < 0) return Corrupt("constant '{}' has an unknown dimension", value.name);
     }
-    if (g->constants.count(index)) return Corrupt("constant '" + value.name + "' stored twice");
+    if (g->constants.count(index)) return Corrupt("constant '{}' stored twice", value.name);
     if (offset > payload_size || size > payload_size - offset) {
-      return Corrupt("payload of constant '" + value.name + "' is out of bounds");
+      return Corrupt("payload of constant '{}' is out of bounds", value.name);
     }
     // Dense payloads are used in place, so they must be aligned; compressed ones are decoded.
     if (encoding == static_cast<uint8_t>(ir::Encoding::kDenseRaw) && offset % kPayloadAlignment != 0) {
-      return Corrupt("payload of constant '" + value.name + "' is misaligned");
+      return Corrupt("payload of constant '{}' is misaligned", value.name);
     }
     switch (static_cast<ir::Encoding>(encoding)) {
       case ir::Encoding::kDenseRaw: {
         const uint64_t expected = static_cast<uint64_t>(ElementCount(value.shape)) * DataTypeSize(value.dtype);
-        if (size != expected) return Corrupt("payload size of constant '" + value.name + "' does not match its shape");
+        if (size != expected)
+          return Corrupt("payload size of constant '{}' does not match its shape", value.name);
         g->constants[index] = Tensor::View(value.dtype, value.shape, const_cast<uint8_t*>(payload + offset));
         g->constant_storage[index] = {ir::Encoding::kDenseRaw, "dense", size};
         break;
       }
       case ir::Encoding::kCompressed: {
         if (value.dtype != DataType::kFloat32) {
-          return Corrupt("constant '" + value.name + "' is " + DataTypeName(value.dtype) +
-                         "; only float32 constants can be compressed");
+          return Corrupt("constant '{}' is {}; only float32 constants can be compressed", value.name,
+                         DataTypeName(value.dtype));
         }
         // Decoded once here; the owned tensor replaces the view a dense constant would be.
         auto decoded = DecodeCompressedTensor(payload + offset, size, value.shape);
-        if (!decoded.ok()) return Corrupt("compressed constant '" + value.name + "': " + decoded.status().message());
+        if (!decoded.ok())
+          return Corrupt("compressed constant '{}': {}", value.name, decoded.status().message());
         g->constants[index] = std::move(decoded->tensor);
         g->constant_storage[index] = {ir::Encoding::kCompressed, std::move(decoded->encoding_name), size};
         break;
       }
       default:
-        return Status::Unsupported("constant '" + value.name + "' uses encoding " + std::to_string(encoding) +
-                                   " which this engine does not know; upgrade Kinglet");
+        return UnsupportedError(
+            "constant '{}' uses encoding {} which this engine does not know; upgrade Kinglet", value.name,
+            encoding);
     }
     g->constant_encoding[index] = static_cast<ir::Encoding>(encoding);
   }
@@ -227,23 +239,23 @@ Status CheckTiling(const uint8_t* data, size_t size, size_t table_end, const std
 }  // namespace
 
 Result<std::unique_ptr<ir::Graph>> ReadKgl(const uint8_t* data, size_t size) {
-  if (size < kHeaderSize) return Corrupt("file is " + std::to_string(size) + " bytes, shorter than the header");
+  if (size < kHeaderSize) return Corrupt("file is {} bytes, shorter than the header", size);
   if (std::memcmp(data + kOffMagic, kMagic, sizeof(kMagic)) != 0) {
-    return Status::Corruption("not a .kgl file (bad magic); convert the ONNX model with `kinglet convert`");
+    return CorruptionError("not a .kgl file (bad magic); convert the ONNX model with `kinglet convert`");
   }
   const uint16_t major = Load<uint16_t>(data + kOffMajor);
   if (major > kFormatMajor) {
-    return Status::Unsupported(".kgl format version " + std::to_string(major) + "." +
-                               std::to_string(Load<uint16_t>(data + kOffMinor)) +
-                               " is newer than this engine reads (" + std::to_string(kFormatMajor) +
-                               ".x); upgrade Kinglet or re-convert with a matching version");
+    return UnsupportedError(
+        ".kgl format version {}.{} is newer than this engine reads ({}.x); upgrade Kinglet or re-convert "
+        "with a matching version",
+        major, Load<uint16_t>(data + kOffMinor), kFormatMajor);
   }
   if (major == 0) return Corrupt("format version 0");
   const uint32_t section_count = Load<uint32_t>(data + kOffSectionCount);
   const uint64_t file_size = Load<uint64_t>(data + kOffFileSize);
   const uint64_t table_offset = Load<uint64_t>(data + kOffSectionTable);
   if (file_size != size) {
-    return Corrupt("header says " + std::to_string(file_size) + " bytes but the file has " + std::to_string(size));
+    return Corrupt("header says {} bytes but the file has {}", file_size, size);
   }
   if (section_count == 0 || section_count > kMaxSections) return Corrupt("bad section count");
   if (table_offset < kHeaderSize || table_offset > size ||
@@ -266,8 +278,8 @@ Result<std::unique_ptr<ir::Graph>> ReadKgl(const uint8_t* data, size_t size) {
     s.crc = Load<uint32_t>(e + 4);
     s.offset = Load<uint64_t>(e + 8);
     s.size = Load<uint64_t>(e + 16);
-    if (s.offset > size || s.size > size - s.offset) return Corrupt("section " + std::to_string(i) + " out of bounds");
-    if (Crc32(0, data + s.offset, s.size) != s.crc) return Corrupt("section " + std::to_string(i) + " checksum mismatch");
+    if (s.offset > size || s.size > size - s.offset) return Corrupt("section {} out of bounds", i);
+    if (Crc32(0, data + s.offset, s.size) != s.crc) return Corrupt("section {} checksum mismatch", i);
     const Section** slot = nullptr;
     switch (static_cast<SectionKind>(s.kind)) {
       case SectionKind::kGraph: slot = &graph_s; break;
@@ -276,7 +288,7 @@ Result<std::unique_ptr<ir::Graph>> ReadKgl(const uint8_t* data, size_t size) {
       case SectionKind::kMetadata: slot = &meta_s; break;
       default: continue;  // a newer minor version's optional section: skip it
     }
-    if (*slot != nullptr) return Corrupt("duplicate section kind " + std::to_string(s.kind));
+    if (*slot != nullptr) return Corrupt("duplicate section kind {}", s.kind);
     *slot = &s;
   }
   if (!graph_s || !consts_s || !payload_s) return Corrupt("a required section is missing");
@@ -289,7 +301,7 @@ Result<std::unique_ptr<ir::Graph>> ReadKgl(const uint8_t* data, size_t size) {
                                                data + payload_s->offset, payload_s->size, graph.get()));
   if (meta_s) KINGLET_RETURN_IF_ERROR(ReadMetadataSection(ByteReader(data + meta_s->offset, meta_s->size), graph.get()));
   const std::string problem = ir::ValidateGraph(*graph);
-  if (!problem.empty()) return Corrupt(problem);
+  if (!problem.empty()) return Corrupt("{}", problem);
   return graph;
 }
 

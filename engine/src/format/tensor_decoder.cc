@@ -5,11 +5,10 @@
 
 #include "format/huffman_decoder.h"
 #include "format/kgl_format.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::format {
 namespace {
-
-Status Bad(const std::string& what) { return Status::Corruption(what); }
 
 // Bounds-checked reads from the payload; unlike ByteReader it hands out spans of the bytes
 // (stream bit strings, arrays) so they are decoded in place.
@@ -46,45 +45,44 @@ class SymbolStream {
   Status Open(Cursor& c, int alphabet_bits, uint64_t min_count, uint64_t max_count, const char* what) {
     what_ = what;
     uint8_t coding = 0;
-    if (!c.Read(&coding) || !c.Read(&count_))
-      return Bad(std::string("truncated ") + what_ + " stream header");
+    if (!c.Read(&coding) || !c.Read(&count_)) return CorruptionError("truncated {} stream header", what_);
     if (coding > static_cast<uint8_t>(StreamCoding::kBlockedHuffman)) {
-      return Bad(std::string("unknown coding ") + std::to_string(coding) + " of the " + what_ + " stream");
+      return CorruptionError("unknown coding {} of the {} stream", coding, what_);
     }
     if (count_ < min_count || count_ > max_count)
-      return Bad(std::string("bad symbol count of the ") + what_ + " stream");
+      return CorruptionError("bad symbol count of the {} stream", what_);
     huffman_ = coding != static_cast<uint8_t>(StreamCoding::kRawBits);
     alphabet_bits_ = alphabet_bits;
     if (coding == static_cast<uint8_t>(StreamCoding::kBlockedHuffman)) {
       uint8_t block = 0;
-      if (!c.Read(&block)) return Bad(std::string("truncated ") + what_ + " stream header");
+      if (!c.Read(&block)) return CorruptionError("truncated {} stream header", what_);
       if ((block != 2 && block != 4 && block != 8) || block * alphabet_bits > kMaxCodebookBits) {
-        return Bad(std::string("bad block length ") + std::to_string(block) + " of the " + what_ + " stream");
+        return CorruptionError("bad block length {} of the {} stream", block, what_);
       }
       block_ = block;
     }
     if (huffman_) {
       const size_t alphabet = size_t{1} << (alphabet_bits * block_);
       const uint8_t* table = c.Take((alphabet + 1) / 2);
-      if (table == nullptr) return Bad(std::string("truncated ") + what_ + " code-length table");
+      if (table == nullptr) return CorruptionError("truncated {} code-length table", what_);
       uint8_t lengths[1 << kMaxCodebookBits];
       for (size_t s = 0; s < alphabet; ++s) lengths[s] = (table[s / 2] >> (s % 2 ? 4 : 0)) & 15;
       if (!decoder_.Init(lengths, alphabet))
-        return Bad(std::string("over-subscribed Huffman code in the ") + what_ + " stream");
+        return CorruptionError("over-subscribed Huffman code in the {} stream", what_);
       if (count_ > 0 && !decoder_.has_symbols())
-        return Bad(std::string("empty Huffman code in the ") + what_ + " stream");
+        return CorruptionError("empty Huffman code in the {} stream", what_);
     }
     uint32_t byte_count = 0;
-    if (!c.Read(&byte_count)) return Bad(std::string("truncated ") + what_ + " stream header");
+    if (!c.Read(&byte_count)) return CorruptionError("truncated {} stream header", what_);
     // Raw symbols have a fixed width; a Huffman code is at least one bit (for a block of symbols
     // when blocked). Either way the count cannot promise more symbols than the bits hold, so
     // decoding loops stay bounded by the bytes.
     if (huffman_ ? count_ > uint64_t{byte_count} * 8 * block_
                  : uint64_t{byte_count} != (count_ * alphabet_bits + 7) / 8) {
-      return Bad(std::string("the ") + what_ + " stream's length does not match its symbol count");
+      return CorruptionError("the {} stream's length does not match its symbol count", what_);
     }
     const uint8_t* bits = c.Take(byte_count);
-    if (bits == nullptr) return Bad(std::string("truncated ") + what_ + " stream");
+    if (bits == nullptr) return CorruptionError("truncated {} stream", what_);
     bits_ = BitReader(bits, byte_count);
     return Status::Ok();
   }
@@ -110,9 +108,9 @@ class SymbolStream {
   // Every symbol was read and only padding is left: zero symbols filling the last block, then
   // the zero bits of the last byte.
   Status Finish() const {
-    if (consumed_ != count_) return Bad(std::string("unread symbols in the ") + what_ + " stream");
+    if (consumed_ != count_) return CorruptionError("unread symbols in the {} stream", what_);
     if ((block_value_ & ((uint32_t{1} << (buffered_ * alphabet_bits_)) - 1)) != 0 || !bits_.AtPaddedEnd()) {
-      return Bad(std::string("trailing bits in the ") + what_ + " stream");
+      return CorruptionError("trailing bits in the {} stream", what_);
     }
     return Status::Ok();
   }
@@ -137,8 +135,8 @@ class GapWalker {
  public:
   Status Open(Cursor& c, uint64_t element_count, uint64_t stored_count) {
     uint8_t gap_bits = 0;
-    if (!c.Read(&gap_bits)) return Bad("truncated sparse header");
-    if (gap_bits < 1 || gap_bits > kMaxGapBits) return Bad("bad gap width " + std::to_string(gap_bits));
+    if (!c.Read(&gap_bits)) return CorruptionError("truncated sparse header");
+    if (gap_bits < 1 || gap_bits > kMaxGapBits) return CorruptionError("bad gap width {}", gap_bits);
     n_ = element_count;
     run_ = (uint32_t{1} << gap_bits) - 1;
     // At most stored_count value symbols, and run symbols that advance at most n + run - 1.
@@ -168,12 +166,13 @@ class GapWalker {
   Status Finish() {
     uint32_t g = 0;
     while (stream_.symbols_left() > 0) {
-      if (!stream_.Next(&g)) return Bad("bad code in the gap stream");
-      if (g != run_) return Bad("more positions than stored values in the gap stream");
+      if (!stream_.Next(&g)) return CorruptionError("bad code in the gap stream");
+      if (g != run_) return CorruptionError("more positions than stored values in the gap stream");
       pos_ += run_;
-      if (pos_ >= n_ + run_) return Bad("gap stream runs past the end of the tensor");
+      if (pos_ >= n_ + run_) return CorruptionError("gap stream runs past the end of the tensor");
     }
-    if (pos_ < n_ || pos_ >= n_ + run_) return Bad("gap stream does not end at the end of the tensor");
+    if (pos_ < n_ || pos_ >= n_ + run_)
+      return CorruptionError("gap stream does not end at the end of the tensor");
     return stream_.Finish();
   }
 
@@ -229,32 +228,32 @@ std::string CompressedEncodingName(ValueCoding coding, int codebook_bits, bool s
 Result<DecodedTensor> DecodeCompressedTensor(const uint8_t* data, size_t size, const Shape& shape) {
   uint64_t n = 1;
   for (int64_t d : shape) {
-    if (d < 0) return Bad("compressed tensor with an unknown dimension");
+    if (d < 0) return CorruptionError("compressed tensor with an unknown dimension");
     if (d > 0 && n > static_cast<uint64_t>(kMaxElements) / static_cast<uint64_t>(d))
-      return Bad("tensor is too large");
+      return CorruptionError("tensor is too large");
     n *= static_cast<uint64_t>(d);
   }
   if (n > MaxDecodedElements(size)) {
-    return Bad("shape " + ShapeToString(shape) + " has more elements than a " + std::to_string(size) +
-               "-byte compressed payload can describe");
+    return CorruptionError("shape {} has more elements than a {}-byte compressed payload can describe", shape,
+                           size);
   }
   Cursor c(data, size);
   uint8_t coding_tag = 0, flags = 0;
   uint16_t reserved = 0;
   if (!c.Read(&coding_tag) || !c.Read(&flags) || !c.Read(&reserved))
-    return Bad("truncated compressed tensor header");
-  if (coding_tag < 1 || coding_tag > 4) return Bad("unknown value coding " + std::to_string(coding_tag));
+    return CorruptionError("truncated compressed tensor header");
+  if (coding_tag < 1 || coding_tag > 4) return CorruptionError("unknown value coding {}", coding_tag);
   const ValueCoding coding = static_cast<ValueCoding>(coding_tag);
   if ((flags & ~kCompressedFlagSparse) != 0 || reserved != 0)
-    return Bad("unknown flags in compressed tensor header");
+    return CorruptionError("unknown flags in compressed tensor header");
   const bool sparse = (flags & kCompressedFlagSparse) != 0;
 
   uint64_t count = n;
   bool any_huffman = false;
   GapWalker gaps;
   if (sparse) {
-    if (!c.Read(&count)) return Bad("truncated sparse header");
-    if (count > n) return Bad("more stored values than elements");
+    if (!c.Read(&count)) return CorruptionError("truncated sparse header");
+    if (count > n) return CorruptionError("more stored values than elements");
     KINGLET_RETURN_IF_ERROR(gaps.Open(c, n, count));
     any_huffman = gaps.huffman();
   }
@@ -276,10 +275,10 @@ Result<DecodedTensor> DecodeCompressedTensor(const uint8_t* data, size_t size, c
     case ValueCoding::kFloat16: {
       const size_t width = coding == ValueCoding::kFloat32 ? 4 : 2;
       const uint8_t* p = c.Take(count * width);
-      if (p == nullptr) return Bad("truncated values");
+      if (p == nullptr) return CorruptionError("truncated values");
       for (uint64_t i = 0; i < count; ++i, p += width) {
         uint64_t at = 0;
-        if (!position(&at)) return Bad("the gap stream ends before the values");
+        if (!position(&at)) return CorruptionError("the gap stream ends before the values");
         if (width == 4) {
           std::memcpy(&dst[at], p, 4);
         } else {
@@ -292,22 +291,23 @@ Result<DecodedTensor> DecodeCompressedTensor(const uint8_t* data, size_t size, c
     }
     case ValueCoding::kInt8PerChannel: {
       uint8_t axis = 0;
-      if (!c.Read(&axis)) return Bad("truncated int8 header");
-      if (axis >= shape.size()) return Bad("int8 channel axis " + std::to_string(axis) + " out of range");
+      if (!c.Read(&axis)) return CorruptionError("truncated int8 header");
+      if (axis >= shape.size()) return CorruptionError("int8 channel axis {} out of range", axis);
       const uint64_t channels = static_cast<uint64_t>(shape[axis]);
       uint64_t inner = 1;
       for (size_t i = axis + 1; i < shape.size(); ++i) inner *= static_cast<uint64_t>(shape[i]);
       const uint8_t* scales = c.Take(channels * sizeof(float));
       const uint8_t* zero_points = c.Take(channels);
-      if (scales == nullptr || zero_points == nullptr) return Bad("truncated int8 scales / zero points");
+      if (scales == nullptr || zero_points == nullptr)
+        return CorruptionError("truncated int8 scales / zero points");
       SymbolStream q;
       KINGLET_RETURN_IF_ERROR(q.Open(c, 8, count, count, "int8"));
       any_huffman |= q.huffman();
       for (uint64_t i = 0; i < count; ++i) {
         uint32_t symbol = 0;
         uint64_t at = 0;
-        if (!q.Next(&symbol)) return Bad("bad code in the int8 stream");
-        if (!position(&at)) return Bad("the gap stream ends before the values");
+        if (!q.Next(&symbol)) return CorruptionError("bad code in the int8 stream");
+        if (!position(&at)) return CorruptionError("the gap stream ends before the values");
         const uint64_t ch = (at / inner) % channels;
         float scale;
         std::memcpy(&scale, scales + ch * sizeof(float), sizeof(float));
@@ -320,11 +320,11 @@ Result<DecodedTensor> DecodeCompressedTensor(const uint8_t* data, size_t size, c
     case ValueCoding::kCodebook: {
       uint8_t bits = 0;
       uint16_t centroid_count = 0;
-      if (!c.Read(&bits) || !c.Read(&centroid_count)) return Bad("truncated codebook header");
-      if (bits < 1 || bits > kMaxCodebookBits) return Bad("bad codebook index width " + std::to_string(bits));
-      if (centroid_count < 1 || centroid_count > (1u << bits)) return Bad("bad codebook size");
+      if (!c.Read(&bits) || !c.Read(&centroid_count)) return CorruptionError("truncated codebook header");
+      if (bits < 1 || bits > kMaxCodebookBits) return CorruptionError("bad codebook index width {}", bits);
+      if (centroid_count < 1 || centroid_count > (1u << bits)) return CorruptionError("bad codebook size");
       const uint8_t* centroids_bytes = c.Take(centroid_count * sizeof(float));
-      if (centroids_bytes == nullptr) return Bad("truncated codebook");
+      if (centroids_bytes == nullptr) return CorruptionError("truncated codebook");
       float centroids[1 << kMaxCodebookBits];
       std::memcpy(centroids, centroids_bytes, centroid_count * sizeof(float));
       SymbolStream indices;
@@ -333,9 +333,9 @@ Result<DecodedTensor> DecodeCompressedTensor(const uint8_t* data, size_t size, c
       for (uint64_t i = 0; i < count; ++i) {
         uint32_t symbol = 0;
         uint64_t at = 0;
-        if (!indices.Next(&symbol)) return Bad("bad code in the index stream");
-        if (symbol >= centroid_count) return Bad("codebook index out of range");
-        if (!position(&at)) return Bad("the gap stream ends before the values");
+        if (!indices.Next(&symbol)) return CorruptionError("bad code in the index stream");
+        if (symbol >= centroid_count) return CorruptionError("codebook index out of range");
+        if (!position(&at)) return CorruptionError("the gap stream ends before the values");
         dst[at] = centroids[symbol];
       }
       KINGLET_RETURN_IF_ERROR(indices.Finish());
@@ -344,7 +344,7 @@ Result<DecodedTensor> DecodeCompressedTensor(const uint8_t* data, size_t size, c
     }
   }
   if (sparse) KINGLET_RETURN_IF_ERROR(gaps.Finish());
-  if (c.remaining() != 0) return Bad("trailing bytes after the compressed tensor");
+  if (c.remaining() != 0) return CorruptionError("trailing bytes after the compressed tensor");
   out.encoding_name = CompressedEncodingName(coding, codebook_bits, sparse, any_huffman);
   return out;
 }

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/status_format.h"
+
 namespace kinglet::ir {
 
 const char* EncodingName(Encoding encoding) {
@@ -31,16 +33,16 @@ std::string ValidateGraph(const Graph& graph) {
   // available[v]: v has been produced (input, constant, or an earlier node's output).
   std::vector<char> available(n, 0);
   for (int32_t v : graph.inputs) {
-    if (!in_range(v)) return "graph input index " + std::to_string(v) + " out of range";
-    if (available[v]) return "value '" + graph.values[v].name + "' is listed as input twice";
+    if (!in_range(v)) return FormatMessage("graph input index {} out of range", v);
+    if (available[v]) return FormatMessage("value '{}' is listed as input twice", graph.values[v].name);
     available[v] = 1;
   }
   for (const auto& [v, tensor] : graph.constants) {
-    if (!in_range(v)) return "constant index " + std::to_string(v) + " out of range";
-    if (available[v]) return "value '" + graph.values[v].name + "' is both input and constant";
+    if (!in_range(v)) return FormatMessage("constant index {} out of range", v);
+    if (available[v]) return FormatMessage("value '{}' is both input and constant", graph.values[v].name);
     const Value& value = graph.values[v];
     if (tensor.dtype() != value.dtype || tensor.shape() != value.shape) {
-      return "constant '" + value.name + "' does not match its declared dtype/shape";
+      return FormatMessage("constant '{}' does not match its declared dtype/shape", value.name);
     }
     available[v] = 1;
   }
@@ -48,22 +50,23 @@ std::string ValidateGraph(const Graph& graph) {
     const Node& node = graph.nodes[i];
     for (int32_t v : node.inputs) {
       if (v == kNoValue) continue;
-      if (!in_range(v)) return "node '" + node.name + "' reads value index out of range";
+      if (!in_range(v)) return FormatMessage("node '{}' reads value index out of range", node.name);
       if (!available[v]) {
-        return "node '" + node.name + "' reads '" + graph.values[v].name +
-               "' before it is produced (nodes must be in topological order)";
+        return FormatMessage(
+            "node '{}' reads '{}' before it is produced (nodes must be in topological order)", node.name,
+            graph.values[v].name);
       }
     }
     for (int32_t v : node.outputs) {
       if (v == kNoValue) continue;
-      if (!in_range(v)) return "node '" + node.name + "' writes value index out of range";
-      if (available[v]) return "value '" + graph.values[v].name + "' is produced twice";
+      if (!in_range(v)) return FormatMessage("node '{}' writes value index out of range", node.name);
+      if (available[v]) return FormatMessage("value '{}' is produced twice", graph.values[v].name);
       available[v] = 1;
     }
   }
   for (int32_t v : graph.outputs) {
-    if (!in_range(v)) return "graph output index " + std::to_string(v) + " out of range";
-    if (!available[v]) return "graph output '" + graph.values[v].name + "' is never produced";
+    if (!in_range(v)) return FormatMessage("graph output index {} out of range", v);
+    if (!available[v]) return FormatMessage("graph output '{}' is never produced", graph.values[v].name);
   }
   return "";
 }

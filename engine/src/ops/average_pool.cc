@@ -4,6 +4,7 @@
 #include "ops/op.h"
 #include "ops/op_util.h"
 #include "ops/sliding_window.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -15,8 +16,7 @@ class AveragePoolOp : public Op {
     const TensorRef* x = ctx.input(0);
     KINGLET_RETURN_IF_ERROR(ExpectDtype(x, DataType::kFloat32, "input X"));
     if (x->rank() < 3) {
-      return Status::InvalidArgument("input X must have shape [N, C, spatial...] (rank >= 3), got " +
-                                     ShapeToString(x->shape));
+      return InvalidArgumentError("input X must have shape [N, C, spatial...] (rank >= 3), got {}", x->shape);
     }
     const size_t rank = static_cast<size_t>(x->rank() - 2);
     const std::vector<int64_t> in_spatial(x->shape.begin() + 2, x->shape.end());

@@ -9,6 +9,7 @@
 #include "kernels/reference/batch_norm.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -19,23 +20,22 @@ class BatchNormalizationOp : public Op {
  public:
   Status Prepare(OpContext& ctx) override {
     KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 5, 5));
-    if (ctx.output(0) == nullptr) return Status::InvalidArgument("output 0 is missing");
+    if (ctx.output(0) == nullptr) return InvalidArgumentError("output 0 is missing");
     for (size_t i = 1; i < ctx.outputs.size(); ++i) {
       if (ctx.outputs[i] != nullptr) {
-        return Status::Unsupported("only inference mode is supported: output " + std::to_string(i) +
-                                   " (a training statistic) is requested; export the model in "
-                                   "eval mode so the node has a single output");
+        return UnsupportedError(
+            "only inference mode is supported: output {} (a training statistic) is requested; export the "
+            "model in eval mode so the node has a single output",
+            i);
       }
     }
     if (ctx.opset >= 14 && ctx.attr().GetInt("training_mode", 0) != 0) {
-      return Status::Unsupported(
-          "training_mode=1 is not supported; only inference mode (training_mode=0) is");
+      return UnsupportedError("training_mode=1 is not supported; only inference mode (training_mode=0) is");
     }
     const TensorRef* x = ctx.input(0);
     KINGLET_RETURN_IF_ERROR(ExpectDtype(x, DataType::kFloat32, "input X"));
     if (x->rank() < 2) {
-      return Status::InvalidArgument("input X must have shape [N,C,D1,...] (rank >= 2), got " +
-                                     ShapeToString(x->shape));
+      return InvalidArgumentError("input X must have shape [N,C,D1,...] (rank >= 2), got {}", x->shape);
     }
     params_.batch = x->shape[0];
     params_.channels = x->shape[1];
@@ -54,10 +54,8 @@ class BatchNormalizationOp : public Op {
       const TensorRef* t = ctx.input(i);
       KINGLET_RETURN_IF_ERROR(ExpectDtype(t, DataType::kFloat32, kNames[i - 1]));
       if (t->element_count() != stats_count) {
-        return Status::InvalidArgument(std::string("input ") + kNames[i - 1] + " must have shape " +
-                                       ShapeToString(stats_shape) + " to match X of shape " +
-                                       ShapeToString(x->shape) + ", got " +
-                                       ShapeToString(t->shape));
+        return InvalidArgumentError("input {} must have shape {} to match X of shape {}, got {}",
+                                    kNames[i - 1], stats_shape, x->shape, t->shape);
       }
     }
     ctx.output(0)->dtype = DataType::kFloat32;

@@ -5,6 +5,7 @@
 #include "kernels/reference/elementwise.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -23,14 +24,13 @@ class BinaryArithmeticOp : public Op {
     const TensorRef* a = ctx.input(0);
     const TensorRef* b = ctx.input(1);
     if (a->dtype != b->dtype) {
-      return Status::InvalidArgument(std::string("inputs have different dtypes (") +
-                                     DataTypeName(a->dtype) + " and " + DataTypeName(b->dtype) +
-                                     "); both must be the same");
+      return InvalidArgumentError("inputs have different dtypes ({} and {}); both must be the same",
+                                  DataTypeName(a->dtype), DataTypeName(b->dtype));
     }
     if (a->dtype != DataType::kFloat32 && a->dtype != DataType::kInt32 &&
         a->dtype != DataType::kInt64) {
-      return Status::Unsupported(std::string("dtype ") + DataTypeName(a->dtype) +
-                                 " is not supported; supported: float32, int32, int64");
+      return UnsupportedError("dtype {} is not supported; supported: float32, int32, int64",
+                              DataTypeName(a->dtype));
     }
     KINGLET_ASSIGN_OR_RETURN(Shape out_shape, BroadcastShapes(a->shape, b->shape));
     plan_ = ref::PlanBroadcast(a->shape, b->shape, out_shape);
@@ -89,7 +89,7 @@ class BinaryArithmeticOp : public Op {
         break;
       case Arithmetic::kDiv:
         if (!ref::Div(plan_, a, b, y)) {
-          return Status::InvalidArgument("integer division by zero (the divisor input holds a 0)");
+          return InvalidArgumentError("integer division by zero (the divisor input holds a 0)");
         }
         break;
     }

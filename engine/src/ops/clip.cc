@@ -6,6 +6,7 @@
 #include "kernels/reference/activation.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -16,8 +17,7 @@ Status ExpectScalarBound(const TensorRef* t, const char* what) {
   if (t == nullptr) return Status::Ok();
   KINGLET_RETURN_IF_ERROR(ExpectDtype(t, DataType::kFloat32, what));
   if (t->element_count() != 1) {
-    return Status::InvalidArgument(std::string(what) + " must be a scalar, got shape " +
-                                   ShapeToString(t->shape));
+    return InvalidArgumentError("{} must be a scalar, got shape {}", what, t->shape);
   }
   return Status::Ok();
 }

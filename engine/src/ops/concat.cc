@@ -5,6 +5,7 @@
 
 #include "kernels/reference/copy.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -14,18 +15,17 @@ namespace ref = kernels::reference;
 class ConcatOp : public Op {
  public:
   Status Prepare(OpContext& ctx) override {
-    if (ctx.input_count() == 0) return Status::InvalidArgument("expects at least 1 input, got 0");
+    if (ctx.input_count() == 0) return InvalidArgumentError("expects at least 1 input, got 0");
     for (size_t i = 0; i < ctx.input_count(); ++i) {
       if (ctx.input(i) == nullptr) {
-        return Status::InvalidArgument("input " + std::to_string(i) +
-                                       " is missing; every Concat input is required");
+        return InvalidArgumentError("input {} is missing; every Concat input is required", i);
       }
     }
     const TensorRef* first = ctx.input(0);
     if (first->rank() == 0) {
-      return Status::InvalidArgument("inputs must have rank >= 1, got a scalar");
+      return InvalidArgumentError("inputs must have rank >= 1, got a scalar");
     }
-    if (!ctx.attr().Has("axis")) return Status::InvalidArgument("attribute 'axis' is required");
+    if (!ctx.attr().Has("axis")) return InvalidArgumentError("attribute 'axis' is required");
     const int64_t raw_axis = ctx.attr().GetInt("axis", 0);
     KINGLET_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(raw_axis, first->rank()));
 
@@ -34,24 +34,22 @@ class ConcatOp : public Op {
     for (size_t i = 0; i < ctx.input_count(); ++i) {
       const TensorRef* in = ctx.input(i);
       if (in->dtype != first->dtype) {
-        return Status::InvalidArgument("input " + std::to_string(i) + " has dtype " +
-                                       DataTypeName(in->dtype) + " but input 0 has " +
-                                       DataTypeName(first->dtype) + "; all inputs must match");
+        return InvalidArgumentError("input {} has dtype {} but input 0 has {}; all inputs must match", i,
+                                    DataTypeName(in->dtype), DataTypeName(first->dtype));
       }
       bool compatible = in->rank() == first->rank();
       for (int64_t d = 0; compatible && d < first->rank(); ++d) {
         compatible = d == axis || in->shape[d] == first->shape[d];
       }
       if (!compatible) {
-        return Status::InvalidArgument("input " + std::to_string(i) + " has shape " +
-                                       ShapeToString(in->shape) + ", incompatible with input 0 " +
-                                       ShapeToString(first->shape) + " for concatenation on axis " +
-                                       std::to_string(axis));
+        return InvalidArgumentError(
+            "input {} has shape {}, incompatible with input 0 {} for concatenation on axis {}", i, in->shape,
+            first->shape, axis);
       }
       out_shape[axis] += in->shape[axis];
     }
     const size_t element_size = DataTypeSize(first->dtype);
-    if (element_size == 0) return Status::Unsupported("inputs have an unknown dtype");
+    if (element_size == 0) return UnsupportedError("inputs have an unknown dtype");
     TensorRef* out = ctx.output(0);
     out->dtype = first->dtype;
     out->shape = out_shape;

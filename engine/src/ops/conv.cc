@@ -15,6 +15,7 @@
 #include "ops/op.h"
 #include "ops/op_util.h"
 #include "ops/sliding_window.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -29,8 +30,7 @@ class ConvOp : public Op {
     KINGLET_RETURN_IF_ERROR(ExpectDtype(x, DataType::kFloat32, "input X"));
     KINGLET_RETURN_IF_ERROR(ExpectDtype(w, DataType::kFloat32, "weight W"));
     if (x->rank() < 3) {
-      return Status::InvalidArgument("input X must have shape [N, C, spatial...] (rank >= 3), got " +
-                                     ShapeToString(x->shape));
+      return InvalidArgumentError("input X must have shape [N, C, spatial...] (rank >= 3), got {}", x->shape);
     }
     KINGLET_RETURN_IF_ERROR(ExpectRank(w, x->rank(), "weight W (same rank as X)"));
     KINGLET_ASSIGN_OR_RETURN(activation_, ReadFusedActivation(ctx.attr()));
@@ -38,22 +38,20 @@ class ConvOp : public Op {
     const int64_t group = ctx.attr().GetInt("group", 1);
     const int64_t in_channels = x->shape[1];
     const int64_t out_channels = w->shape[0];
-    if (group < 1) return Status::InvalidArgument("attribute 'group' must be >= 1");
+    if (group < 1) return InvalidArgumentError("attribute 'group' must be >= 1");
     if (w->shape[1] * group != in_channels) {
-      return Status::InvalidArgument(
-          "input X has " + std::to_string(in_channels) + " channels but weight W " + ShapeToString(w->shape) +
-          " with group=" + std::to_string(group) + " expects " + std::to_string(w->shape[1] * group));
+      return InvalidArgumentError("input X has {} channels but weight W {} with group={} expects {}",
+                                  in_channels, w->shape, group, w->shape[1] * group);
     }
     if (out_channels % group != 0) {
-      return Status::InvalidArgument("weight W has " + std::to_string(out_channels) +
-                                     " output channels, not a multiple of group=" + std::to_string(group));
+      return InvalidArgumentError("weight W has {} output channels, not a multiple of group={}", out_channels,
+                                  group);
     }
     has_bias_ = bias != nullptr;
     if (has_bias_) {
       KINGLET_RETURN_IF_ERROR(ExpectDtype(bias, DataType::kFloat32, "bias B"));
       if (bias->shape != Shape{out_channels}) {
-        return Status::InvalidArgument("bias B must have shape [" + std::to_string(out_channels) + "], got " +
-                                       ShapeToString(bias->shape));
+        return InvalidArgumentError("bias B must have shape [{}], got {}", out_channels, bias->shape);
       }
     }
 

@@ -5,6 +5,7 @@
 #include "ops/op.h"
 #include "ops/op_util.h"
 #include "ops/sliding_window.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -28,27 +29,26 @@ class ConvTransposeOp : public Op {
     KINGLET_RETURN_IF_ERROR(ExpectDtype(x, DataType::kFloat32, "input X"));
     KINGLET_RETURN_IF_ERROR(ExpectDtype(w, DataType::kFloat32, "weight W"));
     if (x->rank() < 3) {
-      return Status::InvalidArgument("input X must have shape [N, C, spatial...] (rank >= 3), got " +
-                                     ShapeToString(x->shape));
+      return InvalidArgumentError("input X must have shape [N, C, spatial...] (rank >= 3), got {}", x->shape);
     }
     KINGLET_RETURN_IF_ERROR(ExpectRank(w, x->rank(), "weight W (same rank as X)"));
     KINGLET_ASSIGN_OR_RETURN(activation_, ReadFusedActivation(ctx.attr()));
 
     const int64_t group = ctx.attr().GetInt("group", 1);
     const int64_t in_channels = x->shape[1];
-    if (group < 1) return Status::InvalidArgument("attribute 'group' must be >= 1");
+    if (group < 1) return InvalidArgumentError("attribute 'group' must be >= 1");
     if (w->shape[0] != in_channels || in_channels % group != 0) {
-      return Status::InvalidArgument(
-          "weight W " + ShapeToString(w->shape) + " must have shape [C, M/group, kernel...] with C = " +
-          std::to_string(in_channels) + " (the channels of X) a multiple of group=" + std::to_string(group));
+      return InvalidArgumentError(
+          "weight W {} must have shape [C, M/group, kernel...] with C = {} (the channels of X) a multiple of "
+          "group={}",
+          w->shape, in_channels, group);
     }
     const int64_t out_channels = w->shape[1] * group;
     has_bias_ = bias != nullptr;
     if (has_bias_) {
       KINGLET_RETURN_IF_ERROR(ExpectDtype(bias, DataType::kFloat32, "bias B"));
       if (bias->shape != Shape{out_channels}) {
-        return Status::InvalidArgument("bias B must have shape [" + std::to_string(out_channels) + "], got " +
-                                       ShapeToString(bias->shape));
+        return InvalidArgumentError("bias B must have shape [{}], got {}", out_channels, bias->shape);
       }
     }
 
@@ -60,21 +60,19 @@ class ConvTransposeOp : public Op {
     std::vector<int64_t> output_padding = ctx.attr().GetInts("output_padding");
     if (output_padding.empty()) output_padding.assign(rank, 0);
     if (output_padding.size() != rank) {
-      return Status::InvalidArgument("attribute 'output_padding' needs one value per spatial axis (" +
-                                     std::to_string(rank) + ")");
+      return InvalidArgumentError("attribute 'output_padding' needs one value per spatial axis ({})", rank);
     }
     // output_shape may list only the spatial dims or the whole shape (some exporters do).
     std::vector<int64_t> output_shape = ctx.attr().GetInts("output_shape");
     if (output_shape.size() == rank + 2) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
     if (!output_shape.empty() && output_shape.size() != rank) {
-      return Status::InvalidArgument("attribute 'output_shape' needs one value per spatial axis (" +
-                                     std::to_string(rank) + ")");
+      return InvalidArgumentError("attribute 'output_shape' needs one value per spatial axis ({})", rank);
     }
 
     std::vector<int64_t> out_spatial(rank);
     const bool same = window.auto_pad == AutoPad::kSameUpper || window.auto_pad == AutoPad::kSameLower;
     for (size_t d = 0; d < rank; ++d) {
-      if (output_padding[d] < 0) return Status::InvalidArgument("'output_padding' must be >= 0");
+      if (output_padding[d] < 0) return InvalidArgumentError("'output_padding' must be >= 0");
       const int64_t effective_kernel = (window.kernel[d] - 1) * window.dilations[d] + 1;
       const int64_t full = window.strides[d] * (in_spatial[d] - 1) + output_padding[d] + effective_kernel;
       if (!output_shape.empty() || same) {
@@ -86,8 +84,8 @@ class ConvTransposeOp : public Op {
         out_spatial[d] = full - window.pads_begin[d] - window.pads_end[d];
       }
       if (out_spatial[d] < 1) {
-        return Status::InvalidArgument("output spatial axis " + std::to_string(d) + " would have size " +
-                                       std::to_string(out_spatial[d]) + "; check pads and output_shape");
+        return InvalidArgumentError("output spatial axis {} would have size {}; check pads and output_shape",
+                                    d, out_spatial[d]);
       }
     }
 

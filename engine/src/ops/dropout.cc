@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -43,18 +44,17 @@ class DropoutOp : public Op {
     // Opset 12 turned the `ratio` attribute into inputs ratio and training_mode.
     KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 1, ctx.opset >= 12 ? 3 : 1));
     const TensorRef* in = ctx.input(0);
-    if (DataTypeSize(in->dtype) == 0) return Status::Unsupported("input has an unknown dtype");
+    if (DataTypeSize(in->dtype) == 0) return UnsupportedError("input has an unknown dtype");
     check_training_in_eval_ = false;
     if (const TensorRef* training = ctx.input(2)) {
       if (training->dtype != DataType::kBool || training->element_count() != 1) {
-        return Status::InvalidArgument("training_mode must be a bool scalar, got " +
-                                       std::string(DataTypeName(training->dtype)) + " " +
-                                       ShapeToString(training->shape));
+        return InvalidArgumentError("training_mode must be a bool scalar, got {} {}",
+                                    DataTypeName(training->dtype), training->shape);
       }
       if (!training->is_constant) {
         check_training_in_eval_ = true;
       } else if (*training->as<const uint8_t>() != 0) {
-        return Status::Unsupported(kTrainingUnsupported);
+        return UnsupportedError(kTrainingUnsupported);
       }
     }
     TensorRef* out = ctx.output(0);
@@ -69,7 +69,7 @@ class DropoutOp : public Op {
 
   Status Eval(OpContext& ctx) override {
     if (check_training_in_eval_ && *ctx.input(2)->as<const uint8_t>() != 0) {
-      return Status::Unsupported(kTrainingUnsupported);
+      return UnsupportedError(kTrainingUnsupported);
     }
     const TensorRef* in = ctx.input(0);
     TensorRef* out = ctx.output(0);

@@ -3,6 +3,8 @@
 #include <limits>
 #include <string>
 
+#include "runtime/status_format.h"
+
 namespace kinglet::ops {
 
 const char kFusedActivationAttr[] = "kinglet.activation";
@@ -13,7 +15,7 @@ Result<kernels::reference::FusedActivationParams> ReadFusedActivation(const ir::
   const ir::Attribute* attr = attrs.Find(kFusedActivationAttr);
   if (attr == nullptr) return p;
   if (attr->kind != ir::Attribute::Kind::kString) {
-    return Status::InvalidArgument(std::string("attribute '") + kFusedActivationAttr + "' must be a string");
+    return InvalidArgumentError("attribute '{}' must be a string", kFusedActivationAttr);
   }
   const std::string& name = attr->s;
   if (name == "Relu") {
@@ -39,11 +41,11 @@ Result<kernels::reference::FusedActivationParams> ReadFusedActivation(const ir::
     p.kind = Kind::kElu;
     p.alpha = attrs.GetFloat("kinglet.activation_alpha", 1.0f);
   } else {
-    return Status::Unsupported(std::string("fused activation '") + name + "' (attribute '" +
-                               kFusedActivationAttr +
-                               "') is not supported by this engine; supported: Relu, Clip, LeakyRelu, "
-                               "Sigmoid, Tanh, HardSigmoid, HardSwish, Elu. Upgrade Kinglet or "
-                               "compress the model without activation fusion");
+    return UnsupportedError(
+        "fused activation '{}' (attribute '{}') is not supported by this engine; supported: Relu, Clip, "
+        "LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu. Upgrade Kinglet or compress the model "
+        "without activation fusion",
+        name, kFusedActivationAttr);
   }
   return p;
 }

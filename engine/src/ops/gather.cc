@@ -5,6 +5,7 @@
 
 #include "kernels/reference/copy.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -17,12 +18,12 @@ class GatherOp : public Op {
     KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 2, 2));
     const TensorRef* data = ctx.input(0);
     const TensorRef* indices = ctx.input(1);
-    if (data->rank() == 0) return Status::InvalidArgument("data must have rank >= 1, got a scalar");
+    if (data->rank() == 0) return InvalidArgumentError("data must have rank >= 1, got a scalar");
     const size_t element_size = DataTypeSize(data->dtype);
-    if (element_size == 0) return Status::Unsupported("data has an unknown dtype");
+    if (element_size == 0) return UnsupportedError("data has an unknown dtype");
     if (indices->dtype != DataType::kInt32 && indices->dtype != DataType::kInt64) {
-      return Status::Unsupported(std::string("indices have dtype ") + DataTypeName(indices->dtype) +
-                                 "; only int32 and int64 are supported");
+      return UnsupportedError("indices have dtype {}; only int32 and int64 are supported",
+                              DataTypeName(indices->dtype));
     }
     const int64_t raw_axis = ctx.attr().GetInt("axis", 0);
     KINGLET_ASSIGN_OR_RETURN(axis_, NormalizeAxis(raw_axis, data->rank()));
@@ -51,11 +52,10 @@ class GatherOp : public Op {
              : ref::FindOutOfRangeIndex(indices->as<const int32_t>(), count, params_.axis_size);
     if (bad >= 0) {
       const int64_t value = wide ? indices->as<const int64_t>()[bad] : indices->as<const int32_t>()[bad];
-      return Status::InvalidArgument("index " + std::to_string(value) + " (element " + std::to_string(bad) +
-                                     " of 'indices') is out of range for axis " + std::to_string(axis_) +
-                                     " of size " + std::to_string(params_.axis_size) +
-                                     "; valid indices are -" + std::to_string(params_.axis_size) + ".." +
-                                     std::to_string(params_.axis_size - 1));
+      return InvalidArgumentError(
+          "index {} (element {} of 'indices') is out of range for axis {} of size {}; valid indices are "
+          "-{}..{}",
+          value, bad, axis_, params_.axis_size, params_.axis_size, params_.axis_size - 1);
     }
     if (wide) {
       ref::Gather(params_, indices->as<const int64_t>(), count, ctx.input(0)->data, ctx.output(0)->data);

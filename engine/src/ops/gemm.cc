@@ -1,15 +1,16 @@
 // Gemm on float32: Y = alpha * op(A) * op(B) + beta * C, with C unidirectionally broadcast to
 // [M, N]. C is required before opset 11 and optional from 11.
 #include "kernels/reference/gemm.h"
-#include "kernels/qgemm.h"
-#include "kernels/sgemm.h"
-#include "kernels/sparse_gemm.h"
 
 #include <memory>
 
+#include "kernels/qgemm.h"
+#include "kernels/sgemm.h"
+#include "kernels/sparse_gemm.h"
 #include "ops/fused_activation.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -41,10 +42,9 @@ class GemmOp : public Op {
     p.n = b->shape[p.trans_b ? 0 : 1];
     const int64_t k_of_b = b->shape[p.trans_b ? 1 : 0];
     if (k_of_b != p.k) {
-      return Status::InvalidArgument(
-          "inner dimensions differ: op(A) is " + ShapeToString({p.m, p.k}) + " and op(B) is " +
-          ShapeToString({k_of_b, p.n}) + " (transA=" + std::to_string(p.trans_a) +
-          ", transB=" + std::to_string(p.trans_b) + ")");
+      return InvalidArgumentError(
+          "inner dimensions differ: op(A) is {} and op(B) is {} (transA={}, transB={})", Shape{p.m, p.k},
+          Shape{k_of_b, p.n}, p.trans_a, p.trans_b);
     }
     p.lda = a->shape[1];
     p.ldb = b->shape[1];
@@ -184,14 +184,13 @@ class GemmOp : public Op {
   // Sets C's strides so that it broadcasts to [M, N]; shapes as numpy, right-aligned.
   static Status PlanBias(const Shape& c, ref::GemmParams& p) {
     if (c.size() > 2) {
-      return Status::InvalidArgument("input C must have rank <= 2, got " + ShapeToString(c));
+      return InvalidArgumentError("input C must have rank <= 2, got {}", c);
     }
     const int64_t rows = c.size() == 2 ? c[0] : 1;
     const int64_t cols = c.empty() ? 1 : c.back();
     if ((rows != 1 && rows != p.m) || (cols != 1 && cols != p.n)) {
-      return Status::InvalidArgument("input C of shape " + ShapeToString(c) +
-                                     " cannot be broadcast to the output shape " +
-                                     ShapeToString({p.m, p.n}));
+      return InvalidArgumentError("input C of shape {} cannot be broadcast to the output shape {}", c,
+                                  Shape{p.m, p.n});
     }
     p.ldc = rows == 1 ? 0 : cols;
     p.c_col_stride = cols == 1 ? 0 : 1;

@@ -4,6 +4,7 @@
 #include "kernels/reference/pool.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -24,15 +25,13 @@ class GlobalPoolOp : public Op {
     const TensorRef* x = ctx.input(0);
     KINGLET_RETURN_IF_ERROR(ExpectDtype(x, DataType::kFloat32, "input X"));
     if (x->rank() < 3) {
-      return Status::InvalidArgument("input X must have shape [N, C, spatial...] (rank >= 3), got " +
-                                     ShapeToString(x->shape));
+      return InvalidArgumentError("input X must have shape [N, C, spatial...] (rank >= 3), got {}", x->shape);
     }
     planes_ = x->shape[0] * x->shape[1];
     plane_size_ = 1;
     for (size_t d = 2; d < x->shape.size(); ++d) plane_size_ *= x->shape[d];
     if (plane_size_ == 0 && planes_ > 0) {
-      return Status::InvalidArgument("input X " + ShapeToString(x->shape) +
-                                     " has an empty spatial axis; nothing to pool");
+      return InvalidArgumentError("input X {} has an empty spatial axis; nothing to pool", x->shape);
     }
     TensorRef* y = ctx.output(0);
     y->dtype = DataType::kFloat32;

@@ -2,6 +2,7 @@
 // RNN share.
 #include "ops/op_util.h"
 #include "ops/recurrent.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -23,9 +24,8 @@ class Lstm : public Op {
       KINGLET_RETURN_IF_ERROR(ExpectDtype(p, DataType::kFloat32, "P"));
       const Shape expected = {params_.num_directions, 3 * params_.hidden_size};
       if (p->shape != expected) {
-        return Status::InvalidArgument(
-            "P has shape " + ShapeToString(p->shape) +
-            "; expected [num_directions, 3*hidden_size] = " + ShapeToString(expected));
+        return InvalidArgumentError("P has shape {}; expected [num_directions, 3*hidden_size] = {}", p->shape,
+                                    expected);
       }
     }
     SetRecurrentStateOutput(ctx.output(2), params_);  // Y_c

@@ -8,6 +8,7 @@
 #include "ops/fused_activation.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -24,8 +25,7 @@ class MatMulOp : public Op {
     KINGLET_RETURN_IF_ERROR(ExpectDtype(a, DataType::kFloat32, "input A"));
     KINGLET_RETURN_IF_ERROR(ExpectDtype(b, DataType::kFloat32, "input B"));
     if (a->rank() == 0 || b->rank() == 0) {
-      return Status::InvalidArgument("inputs must have rank >= 1, got shapes " +
-                                     ShapeToString(a->shape) + " and " + ShapeToString(b->shape));
+      return InvalidArgumentError("inputs must have rank >= 1, got shapes {} and {}", a->shape, b->shape);
     }
     KINGLET_ASSIGN_OR_RETURN(activation_, ReadFusedActivation(ctx.attr()));
     // Promote 1-D operands to matrices; the promoted dims are dropped from the output below.
@@ -37,8 +37,7 @@ class MatMulOp : public Op {
     const int64_t k = a_shape.back();
     const int64_t n = b_shape.back();
     if (b_shape[b_shape.size() - 2] != k) {
-      return Status::InvalidArgument("inner dimensions differ: A is " + ShapeToString(a->shape) +
-                                     " and B is " + ShapeToString(b->shape));
+      return InvalidArgumentError("inner dimensions differ: A is {} and B is {}", a->shape, b->shape);
     }
     const Shape a_batch(a_shape.begin(), a_shape.end() - 2);
     const Shape b_batch(b_shape.begin(), b_shape.end() - 2);

@@ -5,6 +5,7 @@
 #include "ops/op.h"
 #include "ops/op_util.h"
 #include "ops/sliding_window.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -16,12 +17,11 @@ class MaxPoolOp : public Op {
     const TensorRef* x = ctx.input(0);
     dtype_ = x->dtype;
     if (dtype_ != DataType::kFloat32 && dtype_ != DataType::kInt8 && dtype_ != DataType::kUint8) {
-      return Status::Unsupported(std::string("input X has dtype ") + DataTypeName(dtype_) +
-                                 "; float32, int8 and uint8 are supported");
+      return UnsupportedError("input X has dtype {}; float32, int8 and uint8 are supported",
+                              DataTypeName(dtype_));
     }
     if (x->rank() < 3) {
-      return Status::InvalidArgument("input X must have shape [N, C, spatial...] (rank >= 3), got " +
-                                     ShapeToString(x->shape));
+      return InvalidArgumentError("input X must have shape [N, C, spatial...] (rank >= 3), got {}", x->shape);
     }
     const size_t rank = static_cast<size_t>(x->rank() - 2);
     const std::vector<int64_t> in_spatial(x->shape.begin() + 2, x->shape.end());
@@ -31,10 +31,8 @@ class MaxPoolOp : public Op {
                              ResolveWindowOutput(in_spatial, ceil_mode, &window));
     const int64_t storage_order = ctx.attr().GetInt("storage_order", 0);
     if (storage_order != 0 && storage_order != 1) {
-      return Status::InvalidArgument(
-          "attribute 'storage_order' must be 0 (row major) or 1 "
-          "(column major), got " +
-          std::to_string(storage_order));
+      return InvalidArgumentError(
+          "attribute 'storage_order' must be 0 (row major) or 1 (column major), got {}", storage_order);
     }
 
     params_.planes = x->shape[0] * x->shape[1];

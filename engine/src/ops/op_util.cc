@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/status_format.h"
+
 namespace kinglet::ops {
 
 Status ExpectInputCount(const OpContext& ctx, size_t min, size_t max) {
@@ -9,46 +11,43 @@ Status ExpectInputCount(const OpContext& ctx, size_t min, size_t max) {
   // Trailing omitted inputs do not count.
   while (present > 0 && ctx.inputs[present - 1] == nullptr) --present;
   if (present < min || present > max) {
-    return Status::InvalidArgument("expects " + std::to_string(min) +
-                                   (min == max ? "" : ".." + std::to_string(max)) +
-                                   " inputs, got " + std::to_string(present));
+    if (min == max) return InvalidArgumentError("expects {} inputs, got {}", min, present);
+    return InvalidArgumentError("expects {}..{} inputs, got {}", min, max, present);
   }
   for (size_t i = 0; i < min; ++i) {
     if (ctx.inputs[i] == nullptr) {
-      return Status::InvalidArgument("required input " + std::to_string(i) + " is missing");
+      return InvalidArgumentError("required input {} is missing", i);
     }
   }
   return Status::Ok();
 }
 
 Status ExpectSingleOutput(const OpContext& ctx) {
-  if (ctx.output(0) == nullptr) return Status::InvalidArgument("output 0 is missing");
+  if (ctx.output(0) == nullptr) return InvalidArgumentError("output 0 is missing");
   for (size_t i = 1; i < ctx.outputs.size(); ++i) {
-    if (ctx.outputs[i] != nullptr) return Status::InvalidArgument("expects 1 output");
+    if (ctx.outputs[i] != nullptr) return InvalidArgumentError("expects 1 output");
   }
   return Status::Ok();
 }
 
 Status ExpectDtype(const TensorRef* t, DataType dtype, const char* what) {
   if (t->dtype != dtype) {
-    return Status::Unsupported(std::string(what) + " has dtype " + DataTypeName(t->dtype) +
-                               "; only " + DataTypeName(dtype) + " is supported");
+    return UnsupportedError("{} has dtype {}; only {} is supported", what, DataTypeName(t->dtype),
+                            DataTypeName(dtype));
   }
   return Status::Ok();
 }
 
 Status ExpectRank(const TensorRef* t, int64_t rank, const char* what) {
   if (t->rank() != rank) {
-    return Status::InvalidArgument(std::string(what) + " must have rank " + std::to_string(rank) +
-                                   ", got shape " + ShapeToString(t->shape));
+    return InvalidArgumentError("{} must have rank {}, got shape {}", what, rank, t->shape);
   }
   return Status::Ok();
 }
 
 Result<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) {
-    return Status::InvalidArgument("axis " + std::to_string(axis) + " is out of range for rank " +
-                                   std::to_string(rank));
+    return InvalidArgumentError("axis {} is out of range for rank {}", axis, rank);
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -64,8 +63,7 @@ Result<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
     } else if (da == 1) {
       out[i] = db;
     } else {
-      return Status::InvalidArgument("shapes " + ShapeToString(a) + " and " + ShapeToString(b) +
-                                     " cannot be broadcast together");
+      return InvalidArgumentError("shapes {} and {} cannot be broadcast together", a, b);
     }
   }
   return out;
@@ -73,9 +71,10 @@ Result<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
 
 Result<std::vector<int64_t>> ReadConstantInts(const TensorRef* t, const char* what) {
   if (t == nullptr || !t->is_constant || (t->data == nullptr && t->element_count() != 0)) {
-    return Status::Unsupported(std::string(what) +
-                               " must be a constant (an initializer or a graph input); "
-                               "values computed inside the graph are not supported");
+    return UnsupportedError(
+        "{} must be a constant (an initializer or a graph input); values computed inside the graph are not "
+        "supported",
+        what);
   }
   std::vector<int64_t> out(static_cast<size_t>(t->element_count()));
   if (t->dtype == DataType::kInt64) {
@@ -83,18 +82,17 @@ Result<std::vector<int64_t>> ReadConstantInts(const TensorRef* t, const char* wh
   } else if (t->dtype == DataType::kInt32) {
     std::copy_n(t->as<const int32_t>(), out.size(), out.begin());
   } else {
-    return Status::Unsupported(std::string(what) + " must be int32 or int64, got " +
-                               DataTypeName(t->dtype));
+    return UnsupportedError("{} must be int32 or int64, got {}", what, DataTypeName(t->dtype));
   }
   return out;
 }
 
 Result<std::vector<float>> ReadConstantFloats(const TensorRef* t, const char* what) {
   if (t == nullptr || !t->is_constant || (t->data == nullptr && t->element_count() != 0)) {
-    return Status::Unsupported(std::string(what) + " must be a constant");
+    return UnsupportedError("{} must be a constant", what);
   }
   if (t->dtype != DataType::kFloat32) {
-    return Status::Unsupported(std::string(what) + " must be float32, got " + DataTypeName(t->dtype));
+    return UnsupportedError("{} must be float32, got {}", what, DataTypeName(t->dtype));
   }
   const float* p = t->as<const float>();
   return std::vector<float>(p, p + t->element_count());

@@ -7,6 +7,7 @@
 
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -56,7 +57,7 @@ class PadOp : public Op {
     KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, pads_are_inputs ? 2 : 1, pads_are_inputs ? 4 : 1));
     const TensorRef* x = ctx.input(0);
     if (DataTypeSize(x->dtype) == 0 || DataTypeSize(x->dtype) > sizeof(constant_)) {
-      return Status::Unsupported(std::string("input data has unsupported dtype ") + DataTypeName(x->dtype));
+      return UnsupportedError("input data has unsupported dtype {}", DataTypeName(x->dtype));
     }
     const int64_t rank = x->rank();
 
@@ -68,8 +69,7 @@ class PadOp : public Op {
     } else if (mode == "edge") {
       params_.mode = PadMode::kEdge;
     } else {
-      return Status::Unsupported("attribute 'mode' = '" + mode +
-                                 "'; constant, reflect and edge are supported");
+      return UnsupportedError("attribute 'mode' = '{}'; constant, reflect and edge are supported", mode);
     }
 
     std::vector<int64_t> pads;
@@ -80,9 +80,8 @@ class PadOp : public Op {
       KINGLET_ASSIGN_OR_RETURN(pads, ReadConstantInts(ctx.input(1), "input 'pads'"));
       if (const TensorRef* value = ctx.input(2)) {
         if (value->dtype != x->dtype) {
-          return Status::InvalidArgument(std::string("input 'constant_value' has dtype ") +
-                                         DataTypeName(value->dtype) + " but data has " +
-                                         DataTypeName(x->dtype));
+          return InvalidArgumentError("input 'constant_value' has dtype {} but data has {}",
+                                      DataTypeName(value->dtype), DataTypeName(x->dtype));
         }
         // Read in Eval: the value may be computed by the graph, only the pads shape the output.
         read_constant_input_ = value->element_count() > 0;
@@ -91,7 +90,7 @@ class PadOp : public Op {
         KINGLET_ASSIGN_OR_RETURN(axes, ReadConstantInts(axes_input, "input 'axes'"));
       }
     } else {
-      if (!ctx.attr().Has("pads")) return Status::InvalidArgument("required attribute 'pads' is missing");
+      if (!ctx.attr().Has("pads")) return InvalidArgumentError("required attribute 'pads' is missing");
       pads = ctx.attr().GetInts("pads");
       StoreAs(x->dtype, ctx.attr().GetFloat("value", 0.0f), constant_);
     }
@@ -99,10 +98,9 @@ class PadOp : public Op {
       for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
     }
     if (pads.size() != 2 * axes.size()) {
-      return Status::InvalidArgument("pads has " + std::to_string(pads.size()) + " values; expected " +
-                                     std::to_string(2 * axes.size()) + " (begin and end for each of " +
-                                     std::to_string(axes.size()) + " axes) for data of shape " +
-                                     ShapeToString(x->shape));
+      return InvalidArgumentError(
+          "pads has {} values; expected {} (begin and end for each of {} axes) for data of shape {}",
+          pads.size(), 2 * axes.size(), axes.size(), x->shape);
     }
 
     params_.in_shape = x->shape;
@@ -112,7 +110,7 @@ class PadOp : public Op {
     std::vector<bool> seen(static_cast<size_t>(rank), false);
     for (size_t i = 0; i < axes.size(); ++i) {
       KINGLET_ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axes[i], rank));
-      if (seen[axis]) return Status::InvalidArgument("axis " + std::to_string(axes[i]) + " is listed twice");
+      if (seen[axis]) return InvalidArgumentError("axis {} is listed twice", axes[i]);
       seen[axis] = true;
       params_.pads_begin[axis] = pads[i];
       params_.pads_end[axis] = pads[i + axes.size()];
@@ -122,13 +120,11 @@ class PadOp : public Op {
       const int64_t end = params_.pads_end[d];
       const int64_t kept = x->shape[d] - (begin < 0 ? -begin : 0) - (end < 0 ? -end : 0);
       if (kept < 0) {
-        return Status::InvalidArgument("pads crop " + std::to_string(x->shape[d] - kept) +
-                                       " elements from axis " + std::to_string(d) + " of size " +
-                                       std::to_string(x->shape[d]));
+        return InvalidArgumentError("pads crop {} elements from axis {} of size {}", x->shape[d] - kept, d,
+                                    x->shape[d]);
       }
       if (params_.mode != PadMode::kConstant && kept == 0 && (begin > 0 || end > 0)) {
-        return Status::InvalidArgument("mode '" + mode + "' cannot pad axis " + std::to_string(d) +
-                                       ", which has no elements to repeat");
+        return InvalidArgumentError("mode '{}' cannot pad axis {}, which has no elements to repeat", mode, d);
       }
     }
 

@@ -4,6 +4,7 @@
 #include "kernels/reference/elementwise.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -22,11 +23,10 @@ class PReluOp : public Op {
     // Unidirectional: slope may stretch to X, never X to slope.
     Result<Shape> out_shape = BroadcastShapes(x->shape, slope->shape);
     if (!out_shape.ok() || *out_shape != x->shape) {
-      return Status::InvalidArgument("slope of shape " + ShapeToString(slope->shape) +
-                                     " cannot be broadcast to X of shape " +
-                                     ShapeToString(x->shape) +
-                                     " (numpy rules, trailing dims aligned; a per-channel "
-                                     "slope for NCHW must have shape [C,1,1])");
+      return InvalidArgumentError(
+          "slope of shape {} cannot be broadcast to X of shape {} (numpy rules, trailing dims aligned; a "
+          "per-channel slope for NCHW must have shape [C,1,1])",
+          slope->shape, x->shape);
     }
     plan_ = ref::PlanBroadcast(x->shape, slope->shape, x->shape);
     ctx.output(0)->dtype = DataType::kFloat32;

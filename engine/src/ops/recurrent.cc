@@ -7,6 +7,7 @@
 
 #include "kernels/recurrent_math.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -74,10 +75,9 @@ Status ReadActivations(const OpContext& ctx, const RecurrentOpSpec& spec, Recurr
   // directions, and a two-direction list on one direction uses its first half (old exporters
   // wrote RNN's default as "Tanh, Tanh").
   if (names.size() != per_direction && names.size() != per_direction * 2) {
-    return Status::InvalidArgument("attribute 'activations' has " + std::to_string(names.size()) +
-                                   " entries; expected " + std::to_string(per_direction) +
-                                   " per direction, " + std::to_string(per_direction * directions) +
-                                   " in all");
+    return InvalidArgumentError(
+        "attribute 'activations' has {} entries; expected {} per direction, {} in all", names.size(),
+        per_direction, per_direction * directions);
   }
   const std::vector<float> alphas = attrs.GetFloats("activation_alpha");
   const std::vector<float> betas = attrs.GetFloats("activation_beta");
@@ -90,8 +90,8 @@ Status ReadActivations(const OpContext& ctx, const RecurrentOpSpec& spec, Recurr
       if (EqualsIgnoringCase(name, candidate.name)) info = &candidate;
     }
     if (info == nullptr) {
-      return Status::Unsupported("activation '" + name +
-                                 "' is not supported; supported: " + SupportedActivationNames());
+      return UnsupportedError("activation '{}' is not supported; supported: {}", name,
+                              SupportedActivationNames());
     }
     RecurrentActivation act;
     act.kind = info->kind;
@@ -108,13 +108,9 @@ Status ReadActivations(const OpContext& ctx, const RecurrentOpSpec& spec, Recurr
   return Status::Ok();
 }
 
-std::string DimsError(const char* what, const TensorRef* t, const std::string& expected) {
-  return std::string(what) + " has shape " + ShapeToString(t->shape) + "; expected " + expected;
-}
-
 Status ExpectShape(const TensorRef* t, const Shape& expected, const char* what) {
   if (t->shape != expected) {
-    return Status::InvalidArgument(DimsError(what, t, ShapeToString(expected)));
+    return InvalidArgumentError("{} has shape {}; expected {}", what, t->shape, expected);
   }
   return Status::Ok();
 }
@@ -142,8 +138,7 @@ Status PrepareRecurrent(OpContext& ctx, const RecurrentOpSpec& spec, RecurrentPa
   KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 3, spec.max_inputs));
   for (size_t i = spec.max_outputs; i < ctx.outputs.size(); ++i) {
     if (ctx.outputs[i] != nullptr) {
-      return Status::InvalidArgument("has at most " + std::to_string(spec.max_outputs) + " outputs; output " +
-                                     std::to_string(i) + " was requested");
+      return InvalidArgumentError("has at most {} outputs; output {} was requested", spec.max_outputs, i);
     }
   }
   const ir::Attributes& attrs = ctx.attr();
@@ -158,17 +153,17 @@ Status PrepareRecurrent(OpContext& ctx, const RecurrentOpSpec& spec, RecurrentPa
     p->num_directions = 2;
     p->reverse = false;
   } else {
-    return Status::InvalidArgument("attribute 'direction' is '" + direction +
-                                   "'; expected forward, reverse or bidirectional");
+    return InvalidArgumentError("attribute 'direction' is '{}'; expected forward, reverse or bidirectional",
+                                direction);
   }
 
   const int64_t layout = attrs.GetInt("layout", 0);
   if (layout != 0 && layout != 1) {
-    return Status::InvalidArgument("attribute 'layout' is " + std::to_string(layout) + "; expected 0 or 1");
+    return InvalidArgumentError("attribute 'layout' is {}; expected 0 or 1", layout);
   }
   if (layout == 1 && ctx.opset < 14) {
-    return Status::InvalidArgument("attribute 'layout' exists from opset 14 on; this node is opset " +
-                                   std::to_string(ctx.opset));
+    return InvalidArgumentError("attribute 'layout' exists from opset 14 on; this node is opset {}",
+                                ctx.opset);
   }
   p->batch_major = layout == 1;
 
@@ -176,8 +171,7 @@ Status PrepareRecurrent(OpContext& ctx, const RecurrentOpSpec& spec, RecurrentPa
   if (attrs.Has("clip")) {
     const float clip = attrs.GetFloat("clip", 0.0f);
     if (!(clip > 0.0f)) {
-      return Status::InvalidArgument("attribute 'clip' is " + std::to_string(clip) +
-                                     "; expected a positive threshold");
+      return InvalidArgumentError("attribute 'clip' is {}; expected a positive threshold", clip);
     }
     p->clip = clip;
   }
@@ -197,17 +191,15 @@ Status PrepareRecurrent(OpContext& ctx, const RecurrentOpSpec& spec, RecurrentPa
 
   p->hidden_size = attrs.GetInt("hidden_size", r->shape[2]);
   if (p->hidden_size <= 0) {
-    return Status::InvalidArgument("hidden_size is " + std::to_string(p->hidden_size) +
-                                   "; expected a positive size");
+    return InvalidArgumentError("hidden_size is {}; expected a positive size", p->hidden_size);
   }
   const int64_t gates = gate_count * p->hidden_size;
-  const std::string gates_text = std::to_string(gate_count) + "*hidden_size";
-  if (w->shape != Shape{p->num_directions, gates, p->input_size}) {
-    return Status::InvalidArgument(DimsError(
-        "W", w,
-        "[num_directions, " + gates_text +
-            ", input_size] = " + ShapeToString({p->num_directions, gates, p->input_size}) + " (direction '" +
-            direction + "', hidden_size " + std::to_string(p->hidden_size) + ")"));
+  const Shape w_shape{p->num_directions, gates, p->input_size};
+  if (w->shape != w_shape) {
+    return InvalidArgumentError(
+        "W has shape {}; expected [num_directions, {}*hidden_size, input_size] = {} (direction '{}', "
+        "hidden_size {})",
+        w->shape, gate_count, w_shape, direction, p->hidden_size);
   }
   KINGLET_RETURN_IF_ERROR(ExpectShape(r, {p->num_directions, gates, p->hidden_size}, "R"));
   if (const TensorRef* b = ctx.input(3)) {
@@ -252,9 +244,8 @@ Status EvalRecurrent(OpContext& ctx, const RecurrentParams& params) {
     for (int64_t b = 0; b < params.batch; ++b) {
       const int32_t length = data.sequence_lens[b];
       if (length < 0 || length > params.seq_length) {
-        return Status::InvalidArgument("sequence_lens[" + std::to_string(b) + "] is " +
-                                       std::to_string(length) + "; expected a length in [0, " +
-                                       std::to_string(params.seq_length) + "]");
+        return InvalidArgumentError("sequence_lens[{}] is {}; expected a length in [0, {}]", b, length,
+                                    params.seq_length);
       }
     }
   }

@@ -6,6 +6,7 @@
 #include "kernels/reference/reduce.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -37,9 +38,7 @@ class ReduceMeanOp : public Op {
     for (int64_t a : axes) {
       KINGLET_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(a, rank));
       if (rank == 0 || reduce[static_cast<size_t>(axis)]) {
-        return Status::InvalidArgument("axes " + ShapeToString(axes) +
-                                       " must name distinct dims of the rank-" +
-                                       std::to_string(rank) + " input");
+        return InvalidArgumentError("axes {} must name distinct dims of the rank-{} input", axes, rank);
       }
       reduce[static_cast<size_t>(axis)] = true;
     }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -25,10 +26,9 @@ class CopyWithNewShape : public Op {
   // Validates the data input and sets output 0 to its dtype with `shape`.
   static Status SetOutput(OpContext& ctx, Shape shape) {
     const TensorRef* in = ctx.input(0);
-    if (DataTypeSize(in->dtype) == 0) return Status::Unsupported("input has an unknown dtype");
+    if (DataTypeSize(in->dtype) == 0) return UnsupportedError("input has an unknown dtype");
     if (ElementCount(shape) != in->element_count()) {
-      return Status::Internal("new shape " + ShapeToString(shape) + " does not hold the " +
-                              std::to_string(in->element_count()) + " input elements");
+      return InternalError("new shape {} does not hold the {} input elements", shape, in->element_count());
     }
     TensorRef* out = ctx.output(0);
     out->dtype = in->dtype;
@@ -43,12 +43,11 @@ Result<std::vector<int64_t>> NormalizeAxes(const std::vector<int64_t>& axes, int
   std::vector<int64_t> out;
   for (int64_t axis : axes) {
     if (axis < -rank || axis >= rank) {
-      return Status::InvalidArgument("axis " + std::to_string(axis) + " is out of range for rank " +
-                                     std::to_string(rank));
+      return InvalidArgumentError("axis {} is out of range for rank {}", axis, rank);
     }
     const int64_t a = axis < 0 ? axis + rank : axis;
     if (std::find(out.begin(), out.end(), a) != out.end()) {
-      return Status::InvalidArgument("axis " + std::to_string(a) + " appears more than once in 'axes'");
+      return InvalidArgumentError("axis {} appears more than once in 'axes'", a);
     }
     out.push_back(a);
   }
@@ -71,37 +70,33 @@ class ReshapeOp : public CopyWithNewShape {
       const int64_t pos = static_cast<int64_t>(i);
       if (shape[i] == 0 && !allow_zero) {
         if (pos >= in->rank()) {
-          return Status::InvalidArgument(
-              "'shape' entry " + std::to_string(i) + " is 0 (copy the input dim) but the input " +
-              ShapeToString(in->shape) + " has only rank " + std::to_string(in->rank()));
+          return InvalidArgumentError(
+              "'shape' entry {} is 0 (copy the input dim) but the input {} has only rank {}", i, in->shape,
+              in->rank());
         }
         shape[i] = in->shape[i];
       } else if (shape[i] == -1) {
         if (inferred >= 0) {
-          return Status::InvalidArgument(
-              "'shape' has more than one -1; at most one dim can be "
-              "inferred");
+          return InvalidArgumentError("'shape' has more than one -1; at most one dim can be inferred");
         }
         inferred = pos;
         continue;
       } else if (shape[i] < 0) {
-        return Status::InvalidArgument("'shape' entry " + std::to_string(i) + " is " +
-                                       std::to_string(shape[i]) + "; dims must be >= -1");
+        return InvalidArgumentError("'shape' entry {} is {}; dims must be >= -1", i, shape[i]);
       }
       known *= shape[i];
     }
     const int64_t count = in->element_count();
     if (inferred >= 0) {
       if (known == 0 || count % known != 0) {
-        return Status::InvalidArgument("cannot infer the -1 dim: input " + ShapeToString(in->shape) +
-                                       " has " + std::to_string(count) +
-                                       " elements, the other dims of 'shape' hold " + std::to_string(known));
+        return InvalidArgumentError(
+            "cannot infer the -1 dim: input {} has {} elements, the other dims of 'shape' hold {}", in->shape,
+            count, known);
       }
       shape[inferred] = count / known;
     } else if (known != count) {
-      return Status::InvalidArgument("cannot reshape input " + ShapeToString(in->shape) + " (" +
-                                     std::to_string(count) + " elements) to " + ShapeToString(shape) + " (" +
-                                     std::to_string(known) + " elements)");
+      return InvalidArgumentError("cannot reshape input {} ({} elements) to {} ({} elements)", in->shape,
+                                  count, shape, known);
     }
     return SetOutput(ctx, std::move(shape));
   }
@@ -115,8 +110,8 @@ class FlattenOp : public CopyWithNewShape {
     const int64_t rank = in->rank();
     int64_t axis = ctx.attr().GetInt("axis", 1);
     if (axis < -rank || axis > rank) {
-      return Status::InvalidArgument("axis " + std::to_string(axis) + " is out of range for rank " +
-                                     std::to_string(rank) + "; Flatten accepts -rank..rank");
+      return InvalidArgumentError("axis {} is out of range for rank {}; Flatten accepts -rank..rank", axis,
+                                  rank);
     }
     if (axis < 0) axis += rank;
     int64_t outer = 1;
@@ -150,8 +145,7 @@ class SqueezeOp : public CopyWithNewShape {
       KINGLET_ASSIGN_OR_RETURN(axes, NormalizeAxes(axes, in->rank(), ctx.opset));
       for (int64_t a : axes) {
         if (in->shape[a] != 1) {
-          return Status::InvalidArgument("cannot squeeze axis " + std::to_string(a) + " of input " +
-                                         ShapeToString(in->shape) + ": its size is not 1");
+          return InvalidArgumentError("cannot squeeze axis {} of input {}: its size is not 1", a, in->shape);
         }
         drop[a] = true;
       }
@@ -176,7 +170,7 @@ class UnsqueezeOp : public CopyWithNewShape {
       KINGLET_ASSIGN_OR_RETURN(axes, ReadConstantInts(ctx.input(1), "input 'axes'"));
     } else {
       KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 1, 1));
-      if (!ctx.attr().Has("axes")) return Status::InvalidArgument("attribute 'axes' is required");
+      if (!ctx.attr().Has("axes")) return InvalidArgumentError("attribute 'axes' is required");
       axes = ctx.attr().GetInts("axes");
     }
     const TensorRef* in = ctx.input(0);

@@ -11,6 +11,7 @@
 
 #include "kernels/reference/copy.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -67,7 +68,7 @@ class SliceOp : public Op {
     } else {
       KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 1, 1));
       if (!ctx.attr().Has("starts") || !ctx.attr().Has("ends")) {
-        return Status::InvalidArgument("attributes 'starts' and 'ends' are required");
+        return InvalidArgumentError("attributes 'starts' and 'ends' are required");
       }
       starts = ctx.attr().GetInts("starts");
       ends = ctx.attr().GetInts("ends");
@@ -77,19 +78,17 @@ class SliceOp : public Op {
     const TensorRef* in = ctx.input(0);
     const int64_t rank = in->rank();
     const size_t element_size = DataTypeSize(in->dtype);
-    if (element_size == 0) return Status::Unsupported("input has an unknown dtype");
+    if (element_size == 0) return UnsupportedError("input has an unknown dtype");
 
     const size_t n = starts.size();
     if (ends.size() != n || (has_axes && axes.size() != n) || (has_steps && steps.size() != n)) {
-      return Status::InvalidArgument("starts, ends, axes and steps must have the same length; got " +
-                                     std::to_string(n) + ", " + std::to_string(ends.size()) + ", " +
-                                     (has_axes ? std::to_string(axes.size()) : "-") + ", " +
-                                     (has_steps ? std::to_string(steps.size()) : "-"));
+      return InvalidArgumentError(
+          "starts, ends, axes and steps must have the same length; got {}, {}, {}, {}", n, ends.size(),
+          (has_axes ? std::to_string(axes.size()) : "-"), (has_steps ? std::to_string(steps.size()) : "-"));
     }
     if (!has_axes) {
       if (static_cast<int64_t>(n) > rank) {
-        return Status::InvalidArgument("starts has " + std::to_string(n) +
-                                       " entries but the input has rank " + std::to_string(rank));
+        return InvalidArgumentError("starts has {} entries but the input has rank {}", n, rank);
       }
       axes.resize(n);
       std::iota(axes.begin(), axes.end(), 0);
@@ -101,17 +100,15 @@ class SliceOp : public Op {
     std::vector<bool> seen(static_cast<size_t>(rank), false);
     for (size_t i = 0; i < n; ++i) {
       if (axes[i] < -rank || axes[i] >= rank) {
-        return Status::InvalidArgument("axis " + std::to_string(axes[i]) + " is out of range for rank " +
-                                       std::to_string(rank));
+        return InvalidArgumentError("axis {} is out of range for rank {}", axes[i], rank);
       }
       const int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
       if (seen[axis]) {
-        return Status::InvalidArgument("axis " + std::to_string(axis) + " appears more than once in 'axes'");
+        return InvalidArgumentError("axis {} appears more than once in 'axes'", axis);
       }
       seen[axis] = true;
       if (steps[i] == 0) {
-        return Status::InvalidArgument("step for axis " + std::to_string(axis) +
-                                       " is 0; steps must be non-zero");
+        return InvalidArgumentError("step for axis {} is 0; steps must be non-zero", axis);
       }
       windows[axis] = ResolveWindow(starts[i], ends[i], steps[i], in->shape[axis]);
     }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "kernels/reference/conv.h"  // kMaxSpatialRank
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -19,14 +20,13 @@ Result<std::vector<int64_t>> ReadPerAxis(const ir::Attributes& attrs, const char
   if (!attrs.Has(name)) return std::vector<int64_t>(count, fallback);
   std::vector<int64_t> v = attrs.GetInts(name);
   if (v.size() != count) {
-    return Status::InvalidArgument("attribute '" + std::string(name) + "' has " + std::to_string(v.size()) +
-                                   " values " + ListToString(v) + "; expected " + std::to_string(count) +
-                                   " (one per spatial axis)");
+    return InvalidArgumentError("attribute '{}' has {} values {}; expected {} (one per spatial axis)", name,
+                                v.size(), ListToString(v), count);
   }
   for (int64_t x : v) {
     if (x < min_value) {
-      return Status::InvalidArgument("attribute '" + std::string(name) + "' = " + ListToString(v) +
-                                     " must hold values >= " + std::to_string(min_value));
+      return InvalidArgumentError("attribute '{}' = {} must hold values >= {}", name, ListToString(v),
+                                  min_value);
     }
   }
   return v;
@@ -43,8 +43,8 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 Result<WindowAttrs> ReadWindowAttrs(const ir::Attributes& attrs, size_t spatial_rank,
                                     const std::vector<int64_t>* weight_kernel) {
   if (spatial_rank < 1 || spatial_rank > static_cast<size_t>(kernels::reference::kMaxSpatialRank)) {
-    return Status::Unsupported("input has " + std::to_string(spatial_rank) + " spatial axes; 1.." +
-                               std::to_string(kernels::reference::kMaxSpatialRank) + " are supported");
+    return UnsupportedError("input has {} spatial axes; 1..{} are supported", spatial_rank,
+                            kernels::reference::kMaxSpatialRank);
   }
   WindowAttrs w;
   const std::string auto_pad = attrs.GetString("auto_pad", "NOTSET");
@@ -57,25 +57,24 @@ Result<WindowAttrs> ReadWindowAttrs(const ir::Attributes& attrs, size_t spatial_
   } else if (auto_pad == "SAME_LOWER") {
     w.auto_pad = AutoPad::kSameLower;
   } else {
-    return Status::Unsupported("attribute 'auto_pad' = '" + auto_pad +
-                               "'; expected NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+    return UnsupportedError("attribute 'auto_pad' = '{}'; expected NOTSET, VALID, SAME_UPPER or SAME_LOWER",
+                            auto_pad);
   }
 
   if (weight_kernel != nullptr) {
     w.kernel = *weight_kernel;
     if (attrs.Has("kernel_shape") && attrs.GetInts("kernel_shape") != w.kernel) {
-      return Status::InvalidArgument(
-          "attribute 'kernel_shape' = " + ListToString(attrs.GetInts("kernel_shape")) +
-          " does not match the weight's spatial dims " + ListToString(w.kernel));
+      return InvalidArgumentError("attribute 'kernel_shape' = {} does not match the weight's spatial dims {}",
+                                  ListToString(attrs.GetInts("kernel_shape")), ListToString(w.kernel));
     }
   } else {
     if (!attrs.Has("kernel_shape")) {
-      return Status::InvalidArgument("required attribute 'kernel_shape' is missing");
+      return InvalidArgumentError("required attribute 'kernel_shape' is missing");
     }
     KINGLET_ASSIGN_OR_RETURN(w.kernel, ReadPerAxis(attrs, "kernel_shape", spatial_rank, 1, 1));
   }
   for (int64_t k : w.kernel) {
-    if (k < 1) return Status::InvalidArgument("kernel " + ListToString(w.kernel) + " has an empty axis");
+    if (k < 1) return InvalidArgumentError("kernel {} has an empty axis", ListToString(w.kernel));
   }
   KINGLET_ASSIGN_OR_RETURN(w.strides, ReadPerAxis(attrs, "strides", spatial_rank, 1, 1));
   KINGLET_ASSIGN_OR_RETURN(w.dilations, ReadPerAxis(attrs, "dilations", spatial_rank, 1, 1));
@@ -85,9 +84,9 @@ Result<WindowAttrs> ReadWindowAttrs(const ir::Attributes& attrs, size_t spatial_
   if (w.auto_pad != AutoPad::kNotSet) {
     for (int64_t p : pads) {
       if (p != 0) {
-        return Status::InvalidArgument("attribute 'pads' = " + ListToString(pads) +
-                                       " together with auto_pad=" + auto_pad +
-                                       " is ambiguous; use one or the other");
+        return InvalidArgumentError(
+            "attribute 'pads' = {} together with auto_pad={} is ambiguous; use one or the other",
+            ListToString(pads), auto_pad);
       }
     }
   }
@@ -118,11 +117,10 @@ Result<std::vector<int64_t>> ResolveWindowOutput(const std::vector<int64_t>& in,
       case AutoPad::kNotSet: {
         const int64_t padded = in[d] + w->pads_begin[d] + w->pads_end[d];
         if (padded < effective_kernel) {
-          return Status::InvalidArgument("kernel of extent " + std::to_string(effective_kernel) +
-                                         " (kernel " + std::to_string(w->kernel[d]) + ", dilation " +
-                                         std::to_string(w->dilations[d]) + ") does not fit spatial axis " +
-                                         std::to_string(d) + " of size " + std::to_string(in[d]) +
-                                         " padded to " + std::to_string(padded));
+          return InvalidArgumentError(
+              "kernel of extent {} (kernel {}, dilation {}) does not fit spatial axis {} of size {} padded "
+              "to {}",
+              effective_kernel, w->kernel[d], w->dilations[d], d, in[d], padded);
         }
         const int64_t span = padded - effective_kernel;
         out[d] = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
@@ -131,8 +129,7 @@ Result<std::vector<int64_t>> ResolveWindowOutput(const std::vector<int64_t>& in,
       }
     }
     if (out[d] < 1) {
-      return Status::InvalidArgument("spatial axis " + std::to_string(d) + " of size " +
-                                     std::to_string(in[d]) + " gives an empty output");
+      return InvalidArgumentError("spatial axis {} of size {} gives an empty output", d, in[d]);
     }
   }
   return out;

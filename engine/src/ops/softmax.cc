@@ -9,6 +9,7 @@
 
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -31,7 +32,7 @@ class SoftmaxOp : public Op {
     const TensorRef* x = ctx.input(0);
     KINGLET_RETURN_IF_ERROR(ExpectDtype(x, DataType::kFloat32, "input"));
     const int64_t rank = x->rank();
-    if (rank == 0) return Status::InvalidArgument("input must have rank >= 1, got a scalar");
+    if (rank == 0) return InvalidArgumentError("input must have rank >= 1, got a scalar");
     const bool single_axis = ctx.opset >= 13;
     KINGLET_ASSIGN_OR_RETURN(const int64_t axis,
                              NormalizeAxis(ctx.attr().GetInt("axis", single_axis ? -1 : 1), rank));

@@ -9,6 +9,7 @@
 
 #include "kernels/reference/copy.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -20,14 +21,14 @@ class SplitOp : public Op {
   Status Prepare(OpContext& ctx) override {
     KINGLET_RETURN_IF_ERROR(ExpectInputCount(ctx, 1, ctx.opset >= 13 ? 2 : 1));
     const TensorRef* in = ctx.input(0);
-    if (in->rank() == 0) return Status::InvalidArgument("input must have rank >= 1, got a scalar");
+    if (in->rank() == 0) return InvalidArgumentError("input must have rank >= 1, got a scalar");
     const size_t element_size = DataTypeSize(in->dtype);
-    if (element_size == 0) return Status::Unsupported("input has an unknown dtype");
+    if (element_size == 0) return UnsupportedError("input has an unknown dtype");
     const int64_t raw_axis = ctx.attr().GetInt("axis", 0);
     KINGLET_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(raw_axis, in->rank()));
     const int64_t dim = in->shape[axis];
     const size_t parts = ctx.outputs.size();
-    if (parts == 0) return Status::InvalidArgument("expects at least 1 output, got 0");
+    if (parts == 0) return InvalidArgumentError("expects at least 1 output, got 0");
 
     std::vector<int64_t> split;
     bool has_split = false;
@@ -42,29 +43,26 @@ class SplitOp : public Op {
     }
     if (has_split) {
       if (split.size() != parts) {
-        return Status::InvalidArgument("'split' has " + std::to_string(split.size()) +
-                                       " entries but the node has " + std::to_string(parts) +
-                                       " outputs; they must match");
+        return InvalidArgumentError("'split' has {} entries but the node has {} outputs; they must match",
+                                    split.size(), parts);
       }
       int64_t total = 0;
       for (int64_t s : split) {
         if (s < 0) {
-          return Status::InvalidArgument("'split' entry " + std::to_string(s) +
-                                         " is negative; part sizes must be >= 0");
+          return InvalidArgumentError("'split' entry {} is negative; part sizes must be >= 0", s);
         }
         total += s;
       }
       if (total != dim) {
-        return Status::InvalidArgument("'split' sums to " + std::to_string(total) + " but axis " +
-                                       std::to_string(axis) + " of input " + ShapeToString(in->shape) +
-                                       " has size " + std::to_string(dim));
+        return InvalidArgumentError("'split' sums to {} but axis {} of input {} has size {}", total, axis,
+                                    in->shape, dim);
       }
     } else {
       const int64_t n = static_cast<int64_t>(parts);
       if (dim % n != 0) {
-        return Status::InvalidArgument("axis " + std::to_string(axis) + " of size " + std::to_string(dim) +
-                                       " cannot be split into " + std::to_string(n) +
-                                       " equal parts; give 'split' with the part sizes");
+        return InvalidArgumentError(
+            "axis {} of size {} cannot be split into {} equal parts; give 'split' with the part sizes", axis,
+            dim, n);
       }
       split.assign(parts, dim / n);
     }

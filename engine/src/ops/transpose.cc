@@ -6,6 +6,7 @@
 
 #include "kernels/reference/copy.h"
 #include "ops/op_util.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::ops {
 namespace {
@@ -19,23 +20,21 @@ class TransposeOp : public Op {
     const TensorRef* in = ctx.input(0);
     const int64_t rank = in->rank();
     const size_t element_size = DataTypeSize(in->dtype);
-    if (element_size == 0) return Status::Unsupported("input has an unknown dtype");
+    if (element_size == 0) return UnsupportedError("input has an unknown dtype");
 
     std::vector<int64_t> perm;
     if (ctx.attr().Has("perm")) {
       perm = ctx.attr().GetInts("perm");
       if (static_cast<int64_t>(perm.size()) != rank) {
-        return Status::InvalidArgument("'perm' has " + std::to_string(perm.size()) +
-                                       " entries but the input " + ShapeToString(in->shape) + " has rank " +
-                                       std::to_string(rank));
+        return InvalidArgumentError("'perm' has {} entries but the input {} has rank {}", perm.size(),
+                                    in->shape, rank);
       }
       std::vector<bool> seen(static_cast<size_t>(rank), false);
       for (int64_t axis : perm) {
         if (axis < 0 || axis >= rank || seen[axis]) {
-          return Status::InvalidArgument("'perm' entry " + std::to_string(axis) +
-                                         " is out of range or repeated; 'perm' must be a "
-                                         "permutation of 0.." +
-                                         std::to_string(rank - 1));
+          return InvalidArgumentError(
+              "'perm' entry {} is out of range or repeated; 'perm' must be a permutation of 0..{}", axis,
+              rank - 1);
         }
         seen[axis] = true;
       }

@@ -10,6 +10,7 @@
 #include "format/kgl_reader.h"
 #include "ir/graph.h"
 #include "ops/op.h"
+#include "runtime/status_format.h"
 
 namespace kinglet {
 namespace {
@@ -30,8 +31,8 @@ struct AlignedBytes {
 Status CheckRunnable(const ir::Graph& graph) {
   for (const ir::Node& node : graph.nodes) {
     if (ops::FindOp(node.op_type) == nullptr) {
-      return Status::Unsupported("node '" + node.name + "' uses op " + node.op_type +
-                                 " which this engine does not implement; upgrade Kinglet");
+      return UnsupportedError("node '{}' uses op {} which this engine does not implement; upgrade Kinglet",
+                              node.name, node.op_type);
     }
   }
   return Status::Ok();
@@ -56,7 +57,8 @@ Model::~Model() = default;
 Result<std::shared_ptr<const Model>> Model::LoadBuffer(const void* data, size_t size) {
   // The graph's constants view this buffer; a custom graph deleter keeps it alive with them.
   auto bytes = std::make_shared<AlignedBytes>(size);
-  if (bytes->data == nullptr) return Status::IOError("out of memory reading a " + std::to_string(size) + "-byte model");
+  if (bytes->data == nullptr)
+    return FormatStatus(StatusCode::kIOError, "out of memory reading a {}-byte model", {size});
   if (size) std::memcpy(bytes->data, data, size);
   KINGLET_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, format::ReadKgl(bytes->data, size));
   KINGLET_RETURN_IF_ERROR(CheckRunnable(*graph));
@@ -68,14 +70,14 @@ Result<std::shared_ptr<const Model>> Model::LoadBuffer(const void* data, size_t 
 
 Result<std::shared_ptr<const Model>> Model::LoadFile(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::NotFound("cannot open model '" + path + "': " + std::strerror(errno));
+  if (f == nullptr) return NotFoundError("cannot open model '{}': {}", path, std::strerror(errno));
   std::string bytes;
   char buf[1 << 16];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) bytes.append(buf, n);
   const bool failed = std::ferror(f) != 0;
   std::fclose(f);
-  if (failed) return Status::IOError("cannot read model '" + path + "'");
+  if (failed) return FormatStatus(StatusCode::kIOError, "cannot read model '{}'", {path});
   auto model = LoadBuffer(bytes.data(), bytes.size());
   if (!model.ok()) return model.status().WithContext(path);
   return model;
@@ -83,7 +85,7 @@ Result<std::shared_ptr<const Model>> Model::LoadFile(const std::string& path) {
 
 Result<std::shared_ptr<const Model>> Model::FromGraph(ir::Graph graph) {
   const std::string problem = ir::ValidateGraph(graph);
-  if (!problem.empty()) return Status::InvalidArgument("invalid graph: " + problem);
+  if (!problem.empty()) return InvalidArgumentError("invalid graph: {}", problem);
   KINGLET_RETURN_IF_ERROR(CheckRunnable(graph));
   return std::shared_ptr<const Model>(new Model(std::make_unique<ir::Graph>(std::move(graph))));
 }

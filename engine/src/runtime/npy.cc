@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "runtime/status_format.h"
+
 namespace kinglet {
 namespace {
 
@@ -11,7 +13,14 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMaxHeaderLength = 1 << 16;
 constexpr int64_t kMaxElements = int64_t{1} << 34;
 
-Status Bad(const std::string& what) { return Status::InvalidArgument("not a valid .npy file: " + what); }
+Status BadWith(const char* what, std::initializer_list<MessageArg> args) {
+  return InvalidArgumentError("not a valid .npy file: {}", FormatMessageList(what, args));
+}
+
+template <typename... Args>
+Status Bad(const char* what, const Args&... args) {
+  return BadWith(what, {args...});
+}
 
 // Value of `key` in the header dict: the text after "'key':" up to the next top-level comma.
 bool FindField(const std::string& header, const std::string& key, std::string* value) {
@@ -88,7 +97,7 @@ Result<Tensor> ParseNpy(const std::string& bytes) {
     header_len = n;
     header_start = 12;
   } else {
-    return Status::Unsupported(".npy format version " + std::to_string(major) + " is not supported");
+    return UnsupportedError(".npy format version {} is not supported", major);
   }
   if (header_len > kMaxHeaderLength || header_start + header_len > bytes.size()) return Bad("truncated header");
   const std::string header = bytes.substr(header_start, header_len);
@@ -97,7 +106,7 @@ Result<Tensor> ParseNpy(const std::string& bytes) {
       !FindField(header, "shape", &shape_text)) {
     return Bad("header lacks descr, fortran_order or shape");
   }
-  if (fortran != "False") return Status::Unsupported(".npy in Fortran order; save with np.ascontiguousarray");
+  if (fortran != "False") return UnsupportedError(".npy in Fortran order; save with np.ascontiguousarray");
   if (descr.size() >= 2 && (descr.front() == '\'' || descr.front() == '"')) descr = descr.substr(1, descr.size() - 2);
   if (descr == "<b1" || descr == "=b1") descr = "|b1";
   if (descr == "<u1") descr = "|u1";
@@ -107,13 +116,14 @@ Result<Tensor> ParseNpy(const std::string& bytes) {
     if (descr == d.descr) info = &d;
   }
   if (info == nullptr) {
-    return Status::Unsupported(".npy dtype '" + descr + "' is not supported; use float32, int64, int32, uint8 or bool");
+    return UnsupportedError(".npy dtype '{}' is not supported; use float32, int64, int32, uint8 or bool",
+                            descr);
   }
   KINGLET_ASSIGN_OR_RETURN(Shape shape, ParseShape(shape_text));
   const size_t data_start = header_start + header_len;
   const uint64_t count = static_cast<uint64_t>(ElementCount(shape));
   if ((bytes.size() - data_start) / info->file_size < count) {
-    return Bad("data is shorter than shape " + ShapeToString(shape) + " needs");
+    return Bad("data is shorter than shape {} needs", shape);
   }
   Tensor t(info->dtype, shape);
   const char* src = bytes.data() + data_start;
@@ -132,7 +142,7 @@ Result<Tensor> ParseNpy(const std::string& bytes) {
 
 Result<Tensor> ReadNpy(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::NotFound("cannot open '" + path + "': " + std::strerror(errno));
+  if (f == nullptr) return NotFoundError("cannot open '{}': {}", path, std::strerror(errno));
   std::string bytes;
   char buf[1 << 16];
   size_t n;
@@ -148,7 +158,7 @@ Result<std::string> SerializeNpy(const Tensor& tensor) {
   for (const DtypeInfo& d : kDtypes) {
     if (d.dtype == tensor.dtype() && d.file_size == DataTypeSize(d.dtype)) descr = d.descr;
   }
-  if (descr == nullptr) return Status::Unsupported(std::string("cannot write dtype ") + DataTypeName(tensor.dtype()));
+  if (descr == nullptr) return UnsupportedError("cannot write dtype {}", DataTypeName(tensor.dtype()));
   std::string shape = "(";
   for (size_t i = 0; i < tensor.shape().size(); ++i) {
     shape += std::to_string(tensor.shape()[i]);

@@ -4,19 +4,19 @@
 #include <string>
 
 #include "ops/op.h"
+#include "runtime/status_format.h"
 
 namespace kinglet::runtime {
 
 Result<std::vector<Tensor>> RunNode(const ir::Node& node, const std::vector<const Tensor*>& inputs, int64_t opset,
                                     size_t max_output_bytes) {
-  const std::string where =
-      "node '" + node.name + "' (" + node.op_type + ", opset " + std::to_string(opset) + ")";
+  const std::string where = FormatMessage("node '{}' ({}, opset {})", node.name, node.op_type, opset);
   if (inputs.size() != node.inputs.size()) {
-    return Status::Internal(where + ": " + std::to_string(inputs.size()) + " input tensors given for " +
-                            std::to_string(node.inputs.size()) + " inputs");
+    return InternalError("{}: {} input tensors given for {} inputs", where, inputs.size(),
+                         node.inputs.size());
   }
   ops::OpFactory factory = ops::FindOp(node.op_type);
-  if (factory == nullptr) return Status::Unsupported(where + ": op is not registered in the engine");
+  if (factory == nullptr) return UnsupportedError("{}: op is not registered in the engine", where);
   std::unique_ptr<ops::Op> op = factory();
 
   std::vector<ops::TensorRef> in_refs(inputs.size());
@@ -50,17 +50,16 @@ Result<std::vector<Tensor>> RunNode(const ir::Node& node, const std::vector<cons
     if (ctx.outputs[i] == nullptr) continue;
     const ops::TensorRef& r = out_refs[i];
     if (DataTypeSize(r.dtype) == 0) {
-      return Status::Internal(where + ": output " + std::to_string(i) + " has no dtype after Prepare");
+      return InternalError("{}: output {} has no dtype after Prepare", where, i);
     }
     for (int64_t d : r.shape) {
-      if (d < 0)
-        return Status::Internal(where + ": output " + std::to_string(i) + " has a negative dimension");
+      if (d < 0) return InternalError("{}: output {} has a negative dimension", where, i);
     }
     total_bytes += r.byte_size();
   }
   if (total_bytes > max_output_bytes) {
-    return Status::Unsupported(where + ": outputs would take " + std::to_string(total_bytes) +
-                               " bytes, over the limit of " + std::to_string(max_output_bytes));
+    return UnsupportedError("{}: outputs would take {} bytes, over the limit of {}", where, total_bytes,
+                            max_output_bytes);
   }
 
   std::vector<Tensor> outputs(out_refs.size());

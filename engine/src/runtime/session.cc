@@ -10,6 +10,7 @@
 #include "ir/graph.h"
 #include "ops/op.h"
 #include "runtime/memory_plan.h"
+#include "runtime/status_format.h"
 #include "runtime/thread_pool.h"
 
 namespace kinglet {
@@ -38,7 +39,7 @@ class Session::Impl {
     ir::FuseActivations(graph_, &nodes_);
     for (const ir::Node& node : nodes_) {
       ops::OpFactory factory = ops::FindOp(node.op_type);
-      if (factory == nullptr) return NodeError(node, Status::Unsupported("op is not implemented"));
+      if (factory == nullptr) return NodeError(node, UnsupportedError("op is not implemented"));
       ops_.push_back(factory());
     }
     refs_.resize(graph_.values.size());
@@ -68,7 +69,7 @@ class Session::Impl {
   }
 
   Status Run(const std::vector<NamedTensor>& inputs, std::vector<NamedTensor>* outputs) {
-    if (outputs == nullptr) return Status::InvalidArgument("outputs must not be null");
+    if (outputs == nullptr) return InvalidArgumentError("outputs must not be null");
     KINGLET_RETURN_IF_ERROR(BindInputs(inputs));
     if (!planned_ || PlanKeyChanged()) {
       planned_ = false;
@@ -87,8 +88,7 @@ class Session::Impl {
 
  private:
   Status NodeError(const ir::Node& node, const Status& s) const {
-    return s.WithContext("node '" + node.name + "' (" + node.op_type + ", opset " +
-                         std::to_string(graph_.opset) + ")");
+    return s.WithContext(FormatMessage("node '{}' ({}, opset {})", node.name, node.op_type, graph_.opset));
   }
 
   // Points the graph-input refs at the caller's tensors, checking names, dtypes and shapes.
@@ -100,13 +100,14 @@ class Session::Impl {
         if (graph_.values[graph_.inputs[i]].name == in.name) slot = i;
       }
       if (slot == graph_.inputs.size()) {
-        return Status::InvalidArgument("the model has no input named '" + in.name + "'; inputs are " + InputNames());
+        return InvalidArgumentError("the model has no input named '{}'; inputs are {}", in.name,
+                                    InputNames());
       }
-      if (bound_[slot] != nullptr) return Status::InvalidArgument("input '" + in.name + "' is given twice");
+      if (bound_[slot] != nullptr) return InvalidArgumentError("input '{}' is given twice", in.name);
       const ir::Value& decl = graph_.values[graph_.inputs[slot]];
       if (in.tensor.dtype() != decl.dtype) {
-        return Status::InvalidArgument("input '" + in.name + "' must be " + DataTypeName(decl.dtype) + ", got " +
-                                       DataTypeName(in.tensor.dtype()));
+        return InvalidArgumentError("input '{}' must be {}, got {}", in.name, DataTypeName(decl.dtype),
+                                    DataTypeName(in.tensor.dtype()));
       }
       const Shape& shape = in.tensor.shape();
       bool compatible = !decl.shape_known || decl.shape.size() == shape.size();
@@ -114,17 +115,17 @@ class Session::Impl {
         compatible = decl.shape[d] < 0 || decl.shape[d] == shape[d];
       }
       if (!compatible) {
-        return Status::InvalidArgument("input '" + in.name + "' must have shape " + ShapeToString(decl.shape) +
-                                       " (? = any size), got " + ShapeToString(shape));
+        return InvalidArgumentError("input '{}' must have shape {} (? = any size), got {}", in.name,
+                                    decl.shape, shape);
       }
       if (in.tensor.raw_data() == nullptr && in.tensor.element_count() != 0) {
-        return Status::InvalidArgument("input '" + in.name + "' has no data");
+        return InvalidArgumentError("input '{}' has no data", in.name);
       }
       bound_[slot] = &in.tensor;
     }
     for (size_t i = 0; i < bound_.size(); ++i) {
       if (bound_[i] == nullptr) {
-        return Status::InvalidArgument("input '" + graph_.values[graph_.inputs[i]].name + "' is missing");
+        return InvalidArgumentError("input '{}' is missing", graph_.values[graph_.inputs[i]].name);
       }
     }
     for (size_t i = 0; i < bound_.size(); ++i) {
@@ -185,10 +186,10 @@ class Session::Impl {
         if (v == ir::kNoValue) continue;
         const ops::TensorRef& out = refs_[v];
         if (DataTypeSize(out.dtype) == 0) {
-          return NodeError(node, Status::Internal("output " + std::to_string(k) + " has no dtype after Prepare"));
+          return NodeError(node, InternalError("output {} has no dtype after Prepare", k));
         }
         for (int64_t d : out.shape) {
-          if (d < 0) return NodeError(node, Status::Internal("output has a negative dimension"));
+          if (d < 0) return NodeError(node, InternalError("output has a negative dimension"));
         }
         request_of_value[v] = requests.size();
         requests.push_back({out.byte_size(), i, i});
@@ -232,7 +233,9 @@ class Session::Impl {
     const runtime::MemoryPlan plan = runtime::GreedyBySizePlanner().Plan(requests, kArenaAlignment);
     if (plan.arena_bytes > arena_capacity_) {
       void* p = std::aligned_alloc(kArenaAlignment, plan.arena_bytes);
-      if (p == nullptr) return Status::IOError("out of memory: the plan needs " + std::to_string(plan.arena_bytes) + " bytes");
+      if (p == nullptr)
+        return FormatStatus(StatusCode::kIOError, "out of memory: the plan needs {} bytes",
+                            {plan.arena_bytes});
       arena_.reset(p);
       arena_capacity_ = plan.arena_bytes;
     }
@@ -331,10 +334,10 @@ class Session::Impl {
 };
 
 Result<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> model, const SessionOptions& options) {
-  if (model == nullptr) return Status::InvalidArgument("model must not be null");
+  if (model == nullptr) return InvalidArgumentError("model must not be null");
   if (options.threads < 0 || options.threads > kMaxThreads) {
-    return Status::InvalidArgument("threads must be in [0, " + std::to_string(kMaxThreads) +
-                                   "] (0 = one per hardware thread), got " + std::to_string(options.threads));
+    return InvalidArgumentError("threads must be in [0, {}] (0 = one per hardware thread), got {}",
+                                kMaxThreads, options.threads);
   }
   auto impl = std::make_unique<Impl>(std::move(model), options);
   KINGLET_RETURN_IF_ERROR(impl->Init());

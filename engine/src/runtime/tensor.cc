@@ -4,6 +4,8 @@
 #include <cstring>
 #include <new>
 
+#include "runtime/status_format.h"
+
 namespace kinglet {
 
 size_t DataTypeSize(DataType dtype) {
@@ -42,14 +44,7 @@ int64_t ElementCount(const Shape& shape) {
   return n;
 }
 
-std::string ShapeToString(const Shape& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ",";
-    s += shape[i] < 0 ? "?" : std::to_string(shape[i]);
-  }
-  return s + "]";
-}
+std::string ShapeToString(const Shape& shape) { return FormatMessage("{}", shape); }
 
 namespace {
 

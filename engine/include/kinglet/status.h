@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,6 +34,11 @@ const char* StatusCodeName(StatusCode code);
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
+  Status(const Status& other);
+  Status& operator=(const Status& other);
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
+  ~Status() = default;
 
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
@@ -49,9 +55,9 @@ class [[nodiscard]] Status {
   // Any code with a new message (e.g. an error passed on with more said about it).
   static Status Of(StatusCode code, std::string msg) { return {code, std::move(msg)}; }
 
-  bool ok() const { return code_ == StatusCode::kOk; }
-  StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  bool ok() const { return rep_ == nullptr; }
+  StatusCode code() const { return rep_ == nullptr ? StatusCode::kOk : rep_->code; }
+  const std::string& message() const;
 
   // "Corruption: section 2 checksum mismatch" — suitable for a one-line CLI error.
   std::string ToString() const;
@@ -60,10 +66,18 @@ class [[nodiscard]] Status {
   Status WithContext(const std::string& prefix) const;
 
  private:
-  Status(StatusCode code, std::string msg) : code_(code), message_(std::move(msg)) {}
+  Status(StatusCode code, std::string msg);
 
-  StatusCode code_ = StatusCode::kOk;
-  std::string message_;
+  // An OK Status is a null pointer: passing one back, testing it and dropping it is a few
+  // instructions at each of the thousands of call sites, and an error costs one allocation.
+  struct Rep {
+    StatusCode code;
+    std::string message;
+  };
+  struct RepDeleter {
+    void operator()(Rep* rep) const;  // out of line, so call sites do not inline ~std::string
+  };
+  std::unique_ptr<Rep, RepDeleter> rep_;
 };
 
 // Either a T or a non-OK Status. Accessing value() of an error is a programming error.

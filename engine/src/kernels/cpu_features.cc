@@ -1,5 +1,9 @@
 #include "kernels/cpu_features.h"
 
+#include <atomic>
+
+#include "kernels/simd_clones.h"
+
 namespace kinglet::kernels {
 namespace {
 
@@ -17,11 +21,22 @@ CpuFeatures Detect() {
   return f;
 }
 
+std::atomic<bool> simd_kernels_enabled{true};
+
 }  // namespace
 
 const CpuFeatures& DetectCpuFeatures() {
   static const CpuFeatures features = Detect();
   return features;
+}
+
+bool SimdKernelsAvailable() {
+  if (!simd_kernels_enabled.load(std::memory_order_relaxed)) return false;
+  return KINGLET_SIMD_AVX2_ONLY_ENABLED == 0 || DetectCpuFeatures().avx2_fma;
+}
+
+void EnableSimdKernelsForTesting(bool enable) {
+  simd_kernels_enabled.store(enable, std::memory_order_relaxed);
 }
 
 }  // namespace kinglet::kernels

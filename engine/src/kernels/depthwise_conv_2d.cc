@@ -109,9 +109,9 @@ template <int S>
   }
 }
 
-KINGLET_SIMD_CLONES void ThreeByThreePlane(const reference::ConvParams& p, const float* x, const float* w,
-                                           float bias, const reference::FusedActivationParams& activation,
-                                           float* y, float* buffer) {
+KINGLET_SIMD_AVX2_ONLY void ThreeByThreePlane(const reference::ConvParams& p, const float* x, const float* w,
+                                              float bias, const reference::FusedActivationParams& activation,
+                                              float* y, float* buffer) {
   const Planes g = PlanesOf(p);
   float* z = buffer + g.stride * g.stride * g.plane_floats;
   FillPlanes(p, g, x, buffer);
@@ -176,7 +176,8 @@ void DepthwiseConv2d(const reference::ConvParams& p, const float* x, const float
   const int64_t in_plane = p.in_spatial[0] * p.in_spatial[1];
   const int64_t out_plane = p.out_spatial[0] * p.out_spatial[1];
   const int64_t taps = p.kernel[0] * p.kernel[1];
-  const bool three_by_three = IsThreeByThree(p);
+  // The scratch is sized for the 3x3 path either way; without SIMD kernels GeneralPlane runs.
+  const bool three_by_three = IsThreeByThree(p) && SimdKernelsAvailable();
   const size_t plane_bytes = PlaneBytes(p);
   auto task = [&](int64_t t, int slot) {
     const int64_t n = t / p.out_channels, m = t % p.out_channels;

@@ -131,7 +131,8 @@ void EdgeColumns(const reference::PoolParams& p, const float* x, int64_t h0, Tap
 // columns come from the window's rows combined into a row of maxima, and since that reorders
 // the taps both of its passes start from -inf and ignore NaNs, and the first tap is checked at
 // the end. (Between +0 and -0, which compare equal, the pick may differ.)
-KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* x, float* y, float* row_max) {
+KINGLET_SIMD_AVX2_ONLY void PoolPlane(const reference::PoolParams& p, const float* x, float* y,
+                                      float* row_max) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
   const int64_t dh = p.dilations[0], dw = p.dilations[1];
@@ -166,7 +167,9 @@ KINGLET_SIMD_CLONES void PoolPlane(const reference::PoolParams& p, const float* 
 
 }  // namespace
 
-bool MaxPool2dApplies(const reference::PoolParams& p) { return p.kernel.size() == 2; }
+bool MaxPool2dApplies(const reference::PoolParams& p) {
+  return p.kernel.size() == 2 && SimdKernelsAvailable();
+}
 
 size_t MaxPool2dScratchBytes(const reference::PoolParams& p, int threads) {
   return RowBytes(p) * static_cast<size_t>(threads);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/reference/activation.h"
 #include "kernels/simd_clones.h"
 
 namespace kinglet::kernels {
@@ -68,9 +69,9 @@ typedef float Lanes8 __attribute__((vector_size(32)));
 // b per pass so each load of a feeds four of them. The recurrent step is m = 1 (one sequence),
 // n = 4 * hidden, k = hidden: a matrix-vector product of short rows, where the vector width of
 // the clone and the loads per multiply decide the speed.
-KINGLET_SIMD_CLONES void MatMulTransposedBFast(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                                               const float* b, int64_t ldb, float* c, int64_t ldc,
-                                               bool accumulate) {
+KINGLET_SIMD_AVX2_ONLY void MatMulTransposedBFast(int64_t m, int64_t n, int64_t k, const float* a,
+                                                  int64_t lda, const float* b, int64_t ldb, float* c,
+                                                  int64_t ldc, bool accumulate) {
   const int64_t k_body = k / 8 * 8;
   for (int64_t i = 0; i < m; ++i) {
     const float* a_row = a + i * lda;
@@ -119,6 +120,14 @@ KINGLET_SIMD_CLONES void MatMulTransposedBFast(int64_t m, int64_t n, int64_t k, 
   }
 }
 
+KINGLET_SIMD_AVX2_ONLY void SigmoidRun(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = SigmoidOne(x[i]);
+}
+
+KINGLET_SIMD_AVX2_ONLY void TanhRun(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = TanhOne(x[i]);
+}
+
 void ClipAndActivateFast(const reference::RecurrentActivation& act, float clip, float* v, int64_t n) {
   using Kind = reference::RecurrentActivationKind;
   if (act.kind != Kind::kSigmoid && act.kind != Kind::kTanh) {
@@ -128,25 +137,33 @@ void ClipAndActivateFast(const reference::RecurrentActivation& act, float clip, 
   // Same clamp as the reference (std::min/max keep a NaN).
   for (int64_t i = 0; i < n; ++i) v[i] = std::min(std::max(v[i], -clip), clip);
   if (act.kind == Kind::kSigmoid) {
-    SigmoidFast(v, v, n);
+    SigmoidRun(v, v, n);
   } else {
-    TanhFast(v, v, n);
+    TanhRun(v, v, n);
   }
 }
 
 }  // namespace
 
-KINGLET_SIMD_CLONES void SigmoidFast(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = SigmoidOne(x[i]);
+void SigmoidFast(const float* x, float* y, int64_t n) {
+  if (SimdKernelsAvailable()) {
+    SigmoidRun(x, y, n);
+  } else {
+    reference::Sigmoid(x, y, n);
+  }
 }
 
-KINGLET_SIMD_CLONES void TanhFast(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = TanhOne(x[i]);
+void TanhFast(const float* x, float* y, int64_t n) {
+  if (SimdKernelsAvailable()) {
+    TanhRun(x, y, n);
+  } else {
+    reference::Tanh(x, y, n);
+  }
 }
 
 const reference::RecurrentMath& FastRecurrentMath() {
   static const reference::RecurrentMath math{MatMulTransposedBFast, ClipAndActivateFast};
-  return math;
+  return SimdKernelsAvailable() ? math : reference::ReferenceRecurrentMath();
 }
 
 }  // namespace kinglet::kernels

@@ -104,9 +104,9 @@ void WeightTransform2(const float g[9], float* u) {
 // whole padded rows and B along them; both loops stream contiguous (or stride-2) memory, so the
 // compiler vectorises them, and each of the 16 outputs (`stream` floats apart) is a contiguous run
 // across the row's tiles.
-KINGLET_SIMD_CLONES void TransformInput2(const reference::ConvParams& p, const Geometry& g, TileRows rows,
-                                         const float* plane, float* __restrict buffer,
-                                         float* __restrict out_c, int64_t stream) {
+KINGLET_SIMD_AVX2_ONLY void TransformInput2(const reference::ConvParams& p, const Geometry& g, TileRows rows,
+                                            const float* plane, float* __restrict buffer,
+                                            float* __restrict out_c, int64_t stream) {
   const int64_t tiles_w = g.tiles_w, padded_cols = g.padded_cols;
   float* padded = buffer;
   float* columns = buffer + WindowRows(g) * padded_cols;  // 4 rows: B^T applied down the tile row
@@ -147,10 +147,10 @@ KINGLET_SIMD_CLONES void TransformInput2(const reference::ConvParams& p, const G
 // 2x2 outputs of every tile of the block in one run over the tiles (contiguous reads of the 16
 // GEMM results, `stream` floats apart, and contiguous writes, so it vectorises however few tiles
 // a row has), then per tile row interleaved into two output rows, then the activation.
-KINGLET_SIMD_CLONES void TransformOutput2(const reference::ConvParams& p, const Geometry& g, TileRows rows,
-                                          const float* __restrict in_m, int64_t stream, float b,
-                                          const reference::FusedActivationParams& activation,
-                                          float* __restrict buffer, float* plane) {
+KINGLET_SIMD_AVX2_ONLY void TransformOutput2(const reference::ConvParams& p, const Geometry& g, TileRows rows,
+                                             const float* __restrict in_m, int64_t stream, float b,
+                                             const reference::FusedActivationParams& activation,
+                                             float* __restrict buffer, float* plane) {
   const int64_t out_h = p.out_spatial[0] - 2 * rows.begin, out_w = p.out_spatial[1];
   const int64_t tiles_h = rows.end - rows.begin, tiles_w = g.tiles_w, tiles = tiles_h * tiles_w;
   plane += 2 * rows.begin * out_w;  // the block's first output row
@@ -229,9 +229,9 @@ void WeightTransform4(const float g[9], float* u) {
 // V = B^T d B. Per tile row, B^T runs down whole padded rows and B along them; both loops stream
 // contiguous (or stride-4) memory, so the compiler vectorises them, and each of the 36 outputs
 // (`stream` floats apart) is a contiguous run across the row's tiles.
-KINGLET_SIMD_CLONES void TransformInput4(const reference::ConvParams& p, const Geometry& g, TileRows rows,
-                                         const float* plane, float* __restrict buffer,
-                                         float* __restrict out_c, int64_t stream) {
+KINGLET_SIMD_AVX2_ONLY void TransformInput4(const reference::ConvParams& p, const Geometry& g, TileRows rows,
+                                            const float* plane, float* __restrict buffer,
+                                            float* __restrict out_c, int64_t stream) {
   const int64_t tiles_w = g.tiles_w, padded_cols = g.padded_cols;
   float* padded = buffer;
   float* columns = buffer + WindowRows(g) * padded_cols;  // 6 rows: B^T applied down the tile row
@@ -273,10 +273,10 @@ KINGLET_SIMD_CLONES void TransformInput4(const reference::ConvParams& p, const G
 // block first, in one run over the tiles (contiguous reads of the 36 GEMM results, `stream`
 // floats apart, contiguous writes, so it vectorises), then per tile row interleaved into four
 // output rows, then the activation.
-KINGLET_SIMD_CLONES void TransformOutput4(const reference::ConvParams& p, const Geometry& g, TileRows rows,
-                                          const float* __restrict in_m, int64_t stream, float b,
-                                          const reference::FusedActivationParams& activation,
-                                          float* __restrict buffer, float* plane) {
+KINGLET_SIMD_AVX2_ONLY void TransformOutput4(const reference::ConvParams& p, const Geometry& g, TileRows rows,
+                                             const float* __restrict in_m, int64_t stream, float b,
+                                             const reference::FusedActivationParams& activation,
+                                             float* __restrict buffer, float* plane) {
   const int64_t out_h = p.out_spatial[0] - kOut * rows.begin, out_w = p.out_spatial[1];
   const int64_t tiles_h = rows.end - rows.begin, tiles_w = g.tiles_w, tiles = tiles_h * tiles_w;
   plane += kOut * rows.begin * out_w;  // the block's first output row
@@ -319,7 +319,7 @@ KINGLET_SIMD_CLONES void TransformOutput4(const reference::ConvParams& p, const 
 
 bool WinogradConv3x3Applies(const reference::ConvParams& p) {
   return p.rank() == 2 && p.group == 1 && p.kernel[0] == 3 && p.kernel[1] == 3 && p.strides[0] == 1 &&
-         p.strides[1] == 1 && p.dilations[0] == 1 && p.dilations[1] == 1;
+         p.strides[1] == 1 && p.dilations[0] == 1 && p.dilations[1] == 1 && SimdKernelsAvailable();
 }
 
 // F(4x4)'s transforms run along a tile row; below this many tiles per row (planes under 25 wide)

@@ -18,6 +18,12 @@ struct TapRange {
 };
 
 TapRange TapsInside(int64_t start, int64_t kernel, int64_t dilation, int64_t size) {
+  // Undilated windows (nearly all) need no division: one costs more than a small window's maxima,
+  // and this runs once per output row and per edge column.
+  if (dilation == 1) {
+    const int64_t lo = start < 0 ? std::min(-start, kernel) : 0;
+    return {lo, std::max(lo, std::min(kernel, size - start))};
+  }
   const int64_t lo = start < 0 ? (-start + dilation - 1) / dilation : 0;
   const int64_t hi = start > size - 1 ? 0 : std::min(kernel, (size - 1 - start) / dilation + 1);
   return {lo, std::max(lo, hi)};

@@ -7,8 +7,23 @@
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
+#if defined(__SSE__)
+#include <immintrin.h>
+#endif
+
 namespace kinglet::kernels {
 namespace {
+
+// t > m ? t : m (the reference's rule: a NaN tap never wins, a NaN m stays) without a branch.
+// GCC vectorises the select as maxps but compiles a scalar one to a compare and a jump, which
+// mispredicts on real data; x86's maxss is exactly this select, and aarch64 compiles it to fcsel.
+[[gnu::always_inline]] inline float SelectMax(float t, float m) {
+#if defined(__SSE__)
+  return _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(t), _mm_set_ss(m)));
+#else
+  return t > m ? t : m;
+#endif
+}
 
 // Taps [lo, hi) of a window starting at `start` (with `dilation` between taps) that land
 // inside [0, size).
@@ -61,7 +76,7 @@ ColumnSpan InteriorColumns(const reference::PoolParams& p) {
   for (int64_t ow = span.begin; ow < span.end; ++ow) {
     const float* taps = row_max + ow * stride - p.pads_begin[1];
     float best = taps[0];
-    for (int64_t kw = 1; kw < kernel; ++kw) best = taps[kw * dw] > best ? taps[kw * dw] : best;
+    for (int64_t kw = 1; kw < kernel; ++kw) best = SelectMax(taps[kw * dw], best);
     y_row[ow] = best;
   }
   if (!first_row_has_nan) return;
@@ -84,7 +99,11 @@ template <int kKernel>
   for (int64_t ow = span.begin; ow < span.end; ++ow) {
     const float* taps = t0 + ow * kStride;
     float best = taps[0];
-    for (int kw = 1; kw < kKernel; ++kw) best = taps[kw] > best ? taps[kw] : best;
+    // GCC does not vectorise the 2-wide first row and compiles its select to a jump per output,
+    // which mispredicts on real data; SelectMax keeps it branch-free.
+    for (int kw = 1; kw < kKernel; ++kw) {
+      best = kKernel == 2 ? SelectMax(taps[kw], best) : (taps[kw] > best ? taps[kw] : best);
+    }
     y_row[ow] = best;
   }
   for (int64_t kh = 1; kh < p.kernel[0]; ++kh) {
@@ -103,7 +122,7 @@ float WindowMax(const float* x, int64_t in_w, int64_t h0, int64_t dh, TapRange r
   float best = x[(h0 + rows.lo * dh) * in_w + w0 + cols.lo * dw];
   for (int64_t kh = rows.lo; kh < rows.hi; ++kh) {
     const float* row = x + (h0 + kh * dh) * in_w + w0;
-    for (int64_t kw = cols.lo; kw < cols.hi; ++kw) best = row[kw * dw] > best ? row[kw * dw] : best;
+    for (int64_t kw = cols.lo; kw < cols.hi; ++kw) best = SelectMax(row[kw * dw], best);
   }
   return best;
 }

@@ -53,11 +53,13 @@ inline float TanhOne(float x) {
   return a < 0.625f ? small : big;
 }
 
-// Eight lanes as one value (GNU vector extension): one AVX2 register in the AVX2 clone, two SSE or
-// NEON registers elsewhere. Plain arrays of lanes, four at a time, were spilled to the stack.
+// Eight lanes as one value (GNU vector extension): one AVX2 register on x86-64 (these kernels are
+// AVX2-only there), two NEON registers on aarch64. Plain arrays of lanes, four at a time, were spilled to the
+// stack.
 typedef float Lanes8 __attribute__((vector_size(32)));
 
-// Vectors pass by reference only: by value they would take a different ABI in each clone.
+// Vectors pass by reference only: by value they would take a different ABI in AVX2 code than in
+// the baseline code around it.
 [[gnu::always_inline]] inline void Load8(const float* p, Lanes8* v) { std::memcpy(v, p, sizeof(*v)); }
 
 // The lanes summed pairwise, in the same order for every row.
@@ -68,7 +70,7 @@ typedef float Lanes8 __attribute__((vector_size(32)));
 // c[m, n] = a[m, k] * b[n, k]^T (+ c): each dot product in eight independent lanes, four rows of
 // b per pass so each load of a feeds four of them. The recurrent step is m = 1 (one sequence),
 // n = 4 * hidden, k = hidden: a matrix-vector product of short rows, where the vector width of
-// the clone and the loads per multiply decide the speed.
+// the ISA and the loads per multiply decide the speed.
 KINGLET_SIMD_AVX2_ONLY void MatMulTransposedBFast(int64_t m, int64_t n, int64_t k, const float* a,
                                                   int64_t lda, const float* b, int64_t ldb, float* c,
                                                   int64_t ldc, bool accumulate) {

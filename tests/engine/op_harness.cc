@@ -4,6 +4,13 @@
 
 namespace kinglet::testing {
 
+Tensor RandomTensor(Shape shape, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  Tensor t(DataType::kFloat32, std::move(shape));
+  for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = dist(rng);
+  return t;
+}
+
 Result<std::vector<Tensor>> RunOp(const std::string& op_type, const ir::Attributes& attrs,
                                   const std::vector<Tensor>& inputs, size_t num_outputs,
                                   int64_t opset) {

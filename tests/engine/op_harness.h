@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ Tensor Make(DataType dtype, Shape shape, const std::vector<T>& values) {
   std::copy(values.begin(), values.end(), t.data<T>());
   return t;
 }
+
+// A float32 tensor of `shape` with values uniform in [-1, 1) drawn from `rng`.
+Tensor RandomTensor(Shape shape, std::mt19937& rng);
 
 // A tensor's elements as a vector, for EXPECT_EQ against expectations.
 template <typename T>

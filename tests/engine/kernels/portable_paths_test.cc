@@ -18,14 +18,8 @@ namespace {
 using testing::Attrs;
 using testing::IntAttr;
 using testing::IntsAttr;
+using testing::RandomTensor;
 using testing::RunOp;
-
-Tensor Random(Shape shape, std::mt19937& rng) {
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
 
 // Runs the op with SIMD kernels on and then off; the two results must agree.
 void ExpectSamePortable(const std::string& op, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
@@ -51,14 +45,14 @@ void ExpectSamePortable(const std::string& op, const ir::Attributes& attrs, cons
 TEST(PortablePathsTest, WinogradConvFallsBackToGemm) {
   std::mt19937 rng(1);
   // 3x3, stride 1, 16 channels in and out: the shape the conv op runs by Winograd.
-  const Tensor x = Random({1, 16, 13, 11}, rng), w = Random({16, 16, 3, 3}, rng), b = Random({16}, rng);
+  const Tensor x = RandomTensor({1, 16, 13, 11}, rng), w = RandomTensor({16, 16, 3, 3}, rng), b = RandomTensor({16}, rng);
   ExpectSamePortable("Conv", Attrs({IntsAttr("pads", {1, 1, 1, 1})}), {x, w, b}, 1, 1e-4f);
 }
 
 TEST(PortablePathsTest, DepthwiseThreeByThreeFallsBackToTheGeneralPlane) {
   std::mt19937 rng(2);
   for (int64_t stride : {1, 2}) {
-    const Tensor x = Random({2, 8, 15, 10}, rng), w = Random({8, 1, 3, 3}, rng), b = Random({8}, rng);
+    const Tensor x = RandomTensor({2, 8, 15, 10}, rng), w = RandomTensor({8, 1, 3, 3}, rng), b = RandomTensor({8}, rng);
     ExpectSamePortable(
         "Conv",
         Attrs({IntAttr("group", 8), IntsAttr("pads", {1, 1, 1, 1}), IntsAttr("strides", {stride, stride})}),
@@ -68,7 +62,7 @@ TEST(PortablePathsTest, DepthwiseThreeByThreeFallsBackToTheGeneralPlane) {
 
 TEST(PortablePathsTest, MaxPoolFallsBackToTheReference) {
   std::mt19937 rng(3);
-  const Tensor x = Random({1, 3, 17, 12}, rng);
+  const Tensor x = RandomTensor({1, 3, 17, 12}, rng);
   ExpectSamePortable("MaxPool", Attrs({IntsAttr("kernel_shape", {3, 3}), IntsAttr("strides", {2, 2})}), {x},
                      1, 0.0f);
 }
@@ -76,8 +70,8 @@ TEST(PortablePathsTest, MaxPoolFallsBackToTheReference) {
 TEST(PortablePathsTest, LstmFallsBackToTheReferenceGateMath) {
   std::mt19937 rng(4);
   const int64_t seq = 5, batch = 2, input = 7, hidden = 9;
-  const Tensor x = Random({seq, batch, input}, rng), w = Random({1, 4 * hidden, input}, rng),
-               r = Random({1, 4 * hidden, hidden}, rng), b = Random({1, 8 * hidden}, rng);
+  const Tensor x = RandomTensor({seq, batch, input}, rng), w = RandomTensor({1, 4 * hidden, input}, rng),
+               r = RandomTensor({1, 4 * hidden, hidden}, rng), b = RandomTensor({1, 8 * hidden}, rng);
   // The fast sigmoid/tanh are polynomials within a few ulp of libm's.
   ExpectSamePortable("LSTM", Attrs({IntAttr("hidden_size", hidden)}), {x, w, r, b}, 1, 1e-5f);
 }

@@ -12,17 +12,11 @@ namespace {
 using testing::Attrs;
 using testing::IntAttr;
 using testing::IntsAttr;
+using testing::RandomTensor;
 using testing::RunOp;
 using testing::StringAttr;
 
 std::vector<float> Values(const Tensor& t) { return {t.data<float>(), t.data<float>() + t.element_count()}; }
-
-Tensor Random(Shape shape, std::mt19937& rng) {
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
 
 struct Geometry {
   int64_t group;
@@ -90,7 +84,7 @@ TEST(ConvTest, MatchesDirectLoopOnRandomShapes) {
       ws.push_back(k);
       g.out.push_back((in + g.pads_begin[d] + g.pads_end[d] - extent) / g.strides[d] + 1);
     }
-    const Tensor x = Random(xs, rng), w = Random(ws, rng), b = Random({ws[0]}, rng);
+    const Tensor x = RandomTensor(xs, rng), w = RandomTensor(ws, rng), b = RandomTensor({ws[0]}, rng);
     const bool with_bias = trial % 2 == 0;
     std::vector<int64_t> pads = g.pads_begin;
     pads.insert(pads.end(), g.pads_end.begin(), g.pads_end.end());
@@ -121,12 +115,12 @@ TEST(ConvTest, PrunedWeightsMatchTheDefinitionAndKeepNaN) {
     const bool pointwise = trial % 2 == 0;
     const int64_t k = pointwise ? 1 : 3;
     const Shape xs = {1 + trial % 3 / 2, 12, 9, 7};
-    Tensor w = Random({20, 12, k, k}, rng);
+    Tensor w = RandomTensor({20, 12, k, k}, rng);
     for (int64_t i = 0; i < w.element_count(); ++i) {
       if (!keep(rng)) w.data<float>()[i] = 0.0f;
     }
-    Tensor x = Random(xs, rng);
-    const Tensor b = Random({20}, rng);
+    Tensor x = RandomTensor(xs, rng);
+    const Tensor b = RandomTensor({20}, rng);
     const int64_t pad = pointwise ? 0 : 1;
     const Geometry g{1, {1, 1}, {1, 1}, {pad, pad}, {pad, pad}, {9, 7}};
     auto run = [&] { return RunOp("Conv", Attrs({IntsAttr("pads", {pad, pad, pad, pad})}), {x, w, b}, 1); };
@@ -159,8 +153,8 @@ TEST(ConvTest, PrunedWeightsMatchTheDefinitionAndKeepNaN) {
 // infinite input into NaN; such an input runs the GEMM path and keeps the definition's +-inf.
 TEST(ConvTest, InfiniteInputsKeepTheDefinitionsInfinities) {
   std::mt19937 rng(29);
-  Tensor x = Random({1, 16, 8, 8}, rng);
-  Tensor w = Random({16, 16, 3, 3}, rng);
+  Tensor x = RandomTensor({1, 16, 8, 8}, rng);
+  Tensor w = RandomTensor({16, 16, 3, 3}, rng);
   for (int64_t i = 0; i < w.element_count(); ++i) {
     if (w.data<float>()[i] == 0.0f) w.data<float>()[i] = 0.5f;  // no 0 * inf in the definition
   }

@@ -10,17 +10,11 @@ namespace {
 using testing::Attrs;
 using testing::IntAttr;
 using testing::IntsAttr;
+using testing::RandomTensor;
 using testing::RunOp;
 using testing::StringAttr;
 
 std::vector<float> Values(const Tensor& t) { return {t.data<float>(), t.data<float>() + t.element_count()}; }
-
-Tensor Random(Shape shape, std::mt19937& rng) {
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  Tensor t(DataType::kFloat32, std::move(shape));
-  for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
 
 // The definition as a scatter: every input element adds x * w to the outputs its kernel covers.
 std::vector<float> DirectConvTranspose(const Tensor& x, const Tensor& w, const Tensor* b, int64_t group,
@@ -86,7 +80,7 @@ TEST(ConvTransposeTest, MatchesScatterLoopOnRandomShapes) {
       pads_end.push_back(pick(0, std::min<int64_t>(1, full - 1 - pads_begin[d])));
       out.push_back(full - pads_begin[d] - pads_end[d]);
     }
-    const Tensor x = Random(xs, rng), w = Random(ws, rng), b = Random({mg * group}, rng);
+    const Tensor x = RandomTensor(xs, rng), w = RandomTensor(ws, rng), b = RandomTensor({mg * group}, rng);
     std::vector<int64_t> pads = pads_begin;
     pads.insert(pads.end(), pads_end.begin(), pads_end.end());
     auto r =

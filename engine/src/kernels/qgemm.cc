@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "kernels/cpu_features.h"
 #include "kernels/fused_activation_inline.h"
+#include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 #if defined(__x86_64__)
 #include "kernels/x86/qgemm_avx2.h"
@@ -22,10 +24,16 @@ constexpr int kRowsPerTile = 4;
 int64_t Pairs(int64_t k) { return (k + 1) / 2; }
 size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
-int8_t Quantize(float v, float inverse_scale) {
-  const float q = std::nearbyint(v * inverse_scale);
-  return static_cast<int8_t>(std::min(127.0f, std::max(-127.0f, q)));
+// v * inverse_scale rounded to the nearest integer, ties to even. Callers scale by 127 / max|v|,
+// so the product lies within +-127 (a rounding error above 127 still rounds to 127). Adding
+// 1.5 * 2^23 leaves a float no fraction bits, so the adder rounds, as nearbyint does, but inline
+// and vectorisable: nearbyint is a libm call per element on the x86-64 baseline.
+inline float RoundScaled(float v, float inverse_scale) {
+  constexpr float kRounder = 12582912.0f;
+  return (v * inverse_scale + kRounder) - kRounder;
 }
+
+int8_t Quantize(float v, float inverse_scale) { return static_cast<int8_t>(RoundScaled(v, inverse_scale)); }
 
 void PortableTile(int64_t pairs, const int16_t* qa, int64_t a_stride, int rows, const int8_t* block,
                   int32_t* acc) {
@@ -57,25 +65,47 @@ RowsLayout LayoutOf(void* scratch, int64_t m, int64_t k) {
           reinterpret_cast<uint8_t*>(base + qa_bytes + scale_bytes)};
 }
 
-// Symmetric per-row quantization of A. A row holding a NaN is flagged and gives NaN outputs
-// (float semantics); its quantized values are zeros.
+constexpr uint32_t kMagnitudeMask = 0x7fffffff;
+constexpr uint32_t kInfinityBits = 0x7f800000;
+
+// max |a[l]| as float bits; above kInfinityBits when the row holds a NaN. Non-negative floats
+// order like their bit patterns, so this is an integer max, which vectorises (a float max with
+// NaN semantics does not without -ffast-math).
+KINGLET_SIMD_CLONES uint32_t MaxMagnitudeBits(const float* a, int64_t k) {
+  uint32_t max_bits = 0;
+  for (int64_t l = 0; l < k; ++l) {
+    uint32_t bits;
+    std::memcpy(&bits, a + l, sizeof(bits));
+    max_bits = std::max(max_bits, bits & kMagnitudeMask);
+  }
+  return max_bits;
+}
+
+KINGLET_SIMD_CLONES void QuantizeRow(const float* a, int64_t k, float inverse_scale, int16_t* q) {
+  for (int64_t l = 0; l < k; ++l) q[l] = static_cast<int16_t>(RoundScaled(a[l], inverse_scale));
+}
+
+// Symmetric per-row quantization of A. A row holding a NaN or an infinity is flagged and gives
+// NaN outputs (float semantics); its quantized values are zeros.
 void QuantizeRows(const QGemmProblem& pr, const RowsLayout& rows) {
   const int64_t k = pr.b->k, stride = 2 * Pairs(k);
   for (int64_t i = 0; i < pr.m; ++i) {
     const float* a = pr.a + i * pr.lda;
     int16_t* q = rows.qa + i * stride;
-    float max_abs = 0.0f;
-    bool nan = false;
-    for (int64_t l = 0; l < k; ++l) {
-      nan |= std::isnan(a[l]);
-      max_abs = std::max(max_abs, std::fabs(a[l]));
-    }
-    const bool usable = !nan && std::isfinite(max_abs) && max_abs > 0.0f;
-    rows.has_nan[i] = nan || !std::isfinite(max_abs);
+    const uint32_t max_bits = MaxMagnitudeBits(a, k);
+    float max_abs;
+    std::memcpy(&max_abs, &max_bits, sizeof(max_abs));
+    rows.has_nan[i] = max_bits >= kInfinityBits;
+    // A row of zeros, or of values so small that 127 / max overflows, quantizes to zeros.
+    const float inverse = 127.0f / max_abs;
+    const bool usable = !rows.has_nan[i] && std::isfinite(inverse);
     rows.scales[i] = usable ? max_abs / 127.0f : 0.0f;
-    const float inverse = usable ? 127.0f / max_abs : 0.0f;
-    for (int64_t l = 0; l < k; ++l) q[l] = usable ? Quantize(a[l], inverse) : 0;
-    for (int64_t l = k; l < stride; ++l) q[l] = 0;
+    if (usable) {
+      QuantizeRow(a, k, inverse, q);
+    } else {
+      std::fill(q, q + k, int16_t{0});
+    }
+    std::fill(q + k, q + stride, int16_t{0});
   }
 }
 
@@ -101,9 +131,9 @@ QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b) {
       q.scales[j] = std::numeric_limits<float>::quiet_NaN();
       continue;
     }
-    if (!(max_abs > 0.0f)) continue;  // an all-zero column stays zero
-    q.scales[j] = max_abs / 127.0f;
     const float inverse = 127.0f / max_abs;
+    if (!std::isfinite(inverse)) continue;  // an all-zero (or all-subnormal) column stays zero
+    q.scales[j] = max_abs / 127.0f;
     int8_t* block = q.packed.data() + (j / kQGemmCols) * pairs * kQGemmCols * 2;
     for (int64_t l = 0; l < k; ++l) {
       block[((l / 2) * kQGemmCols + j % kQGemmCols) * 2 + l % 2] =

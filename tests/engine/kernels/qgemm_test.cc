@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -98,6 +99,33 @@ TEST(QGemmTest, ANanRowGivesNanAndOtherRowsAreUntouched) {
   for (int j = 0; j < 3; ++j) {
     EXPECT_TRUE(std::isnan(got[j]));
     EXPECT_NEAR(got[3 + j], 0.5f, 0.01f);
+  }
+}
+
+// Rows (and weight columns) of zeros, or so small that 127 / max overflows a float, quantize to
+// zeros rather than to inf * 0; an infinity spreads like a NaN.
+TEST(QGemmTest, ZeroAndTinyRowsGiveTheBiasAndAnInfinityGivesNan) {
+  const Case c{3, 3, 4};
+  const float tiny = 1e-39f, inf = std::numeric_limits<float>::infinity();
+  std::vector<float> a = {0, 0, 0, 0, tiny, -tiny, tiny, 0, 1, inf, 1, 1}, got(9);
+  std::vector<float> b = {1, tiny, 0.5f, -1, tiny, 0.5f, 1, -tiny, 0.5f, 0, tiny, 0.5f}, bias = {0.5f, -1, 2};
+  const QuantizedMatrix qb = QuantizeSgemmB(c.k, c.n, MatrixView{b.data(), c.n, 1});
+  for (const QGemmKernel* kernel : AvailableQGemmKernels()) {
+    QGemmProblem pr;
+    pr.m = c.m;
+    pr.a = a.data();
+    pr.lda = c.k;
+    pr.b = &qb;
+    pr.c = got.data();
+    pr.ldc = c.n;
+    pr.col_bias = bias.data();
+    std::vector<unsigned char> scratch(QGemmScratchBytes(c.m, c.k));
+    QGemmRun(*kernel, pr, nullptr, scratch.data());
+    for (int j = 0; j < 3; ++j) {
+      EXPECT_EQ(got[j], bias[j]) << kernel->name;
+      EXPECT_EQ(got[3 + j], bias[j]) << kernel->name;
+      EXPECT_TRUE(std::isnan(got[6 + j])) << kernel->name;
+    }
   }
 }
 

@@ -190,6 +190,44 @@ KINGLET_SIMD_AVX2_ONLY void PoolPlane(const reference::PoolParams& p, const floa
   }
 }
 
+// LeNet's and VGG's pool: 2x2 windows at stride 2, no padding or dilation, every window inside
+// the input. Each output row is then one pair of input rows, and a plane's per-row setup (tap
+// ranges, edge columns) would cost more than its few outputs: LeNet-5's second pool has 4 per row.
+bool IsTiling2x2(const reference::PoolParams& p) {
+  for (int d = 0; d < 2; ++d) {
+    if (p.kernel[d] != 2 || p.strides[d] != 2 || p.dilations[d] != 1 || p.pads_begin[d] != 0 ||
+        p.pads_end[d] != 0 || p.in_spatial[d] < 2 * p.out_spatial[d]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Output rows [begin, end) of all planes counted as one sequence (out_h rows per plane), taps in
+// the reference's row-major order with the strictly-greater rule, which vectorises as maxps.
+KINGLET_SIMD_AVX2_ONLY void Pool2x2Rows(const reference::PoolParams& p, const float* x, float* y,
+                                        int64_t begin, int64_t end) {
+  const int64_t in_w = p.in_spatial[1], out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  const int64_t in_plane = p.in_spatial[0] * in_w;
+  int64_t plane = begin / out_h, oh = begin - plane * out_h;  // then stepped, not divided per row
+  for (int64_t r = begin; r < end; ++r) {
+    const float* top = x + plane * in_plane + 2 * oh * in_w;
+    const float* bottom = top + in_w;
+    float* y_row = y + r * out_w;
+    for (int64_t ow = 0; ow < out_w; ++ow) {
+      float best = top[2 * ow];
+      best = top[2 * ow + 1] > best ? top[2 * ow + 1] : best;
+      best = bottom[2 * ow] > best ? bottom[2 * ow] : best;
+      best = bottom[2 * ow + 1] > best ? bottom[2 * ow + 1] : best;
+      y_row[ow] = best;
+    }
+    if (++oh == out_h) {
+      oh = 0;
+      ++plane;
+    }
+  }
+}
+
 }  // namespace
 
 bool MaxPool2dApplies(const reference::PoolParams& p) {
@@ -201,6 +239,12 @@ size_t MaxPool2dScratchBytes(const reference::PoolParams& p, int threads) {
 }
 
 void MaxPool2d(const reference::PoolParams& p, const float* x, float* y, runtime::ThreadPool* pool, void* scratch) {
+  if (IsTiling2x2(p)) {
+    const int threads = pool != nullptr ? pool->size() : 1;
+    runtime::ParallelForRanges(pool, p.planes * p.out_spatial[0], threads, 1,
+                               [&](int64_t begin, int64_t end) { Pool2x2Rows(p, x, y, begin, end); });
+    return;
+  }
   const int64_t in_plane = p.in_spatial[0] * p.in_spatial[1];
   const int64_t out_plane = p.out_spatial[0] * p.out_spatial[1];
   auto task = [&](int64_t plane, int slot) {

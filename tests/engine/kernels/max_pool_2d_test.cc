@@ -56,6 +56,34 @@ TEST(MaxPool2dTest, RandomGeometriesMatchTheReferenceBitForBit) {
   }
 }
 
+// LeNet's 2x2 stride-2 pool (a path of its own) on even and odd sizes, NaNs included.
+TEST(MaxPool2dTest, TwoByTwoStrideTwoMatchesTheReferenceBitForBit) {
+  std::mt19937 rng(32);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  runtime::ThreadPool pool(3);
+  for (int trial = 0; trial < 100; ++trial) {
+    reference::PoolParams p;
+    p.planes = pick(1, 7);
+    p.in_spatial = {pick(2, 29), pick(2, 29)};
+    p.out_spatial = {p.in_spatial[0] / 2, p.in_spatial[1] / 2};
+    p.kernel = p.strides = {2, 2};
+    p.dilations = {1, 1};
+    p.pads_begin = p.pads_end = {0, 0};
+    std::vector<float> x(p.planes * p.in_spatial[0] * p.in_spatial[1]);
+    for (float& v : x) v = pick(0, 9) == 0 ? std::nanf("") : value(rng);
+    const size_t out_count = p.planes * p.out_spatial[0] * p.out_spatial[1];
+    std::vector<float> expected(out_count), got(out_count), got_threads(out_count);
+    reference::MaxPool(p, x.data(), expected.data(), nullptr);
+    std::vector<unsigned char> scratch(MaxPool2dScratchBytes(p, 3));
+    MaxPool2d(p, x.data(), got.data(), nullptr, scratch.data());
+    MaxPool2d(p, x.data(), got_threads.data(), &pool, scratch.data());
+    ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial;
+    ASSERT_EQ(std::memcmp(expected.data(), got_threads.data(), out_count * sizeof(float)), 0)
+        << "trial " << trial << " on 3 threads";
+  }
+}
+
 TEST(MaxPool2dTest, OnlyTwoSpatialAxes) {
   reference::PoolParams p;
   p.kernel = {2};

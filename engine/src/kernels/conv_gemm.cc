@@ -114,6 +114,19 @@ KINGLET_SIMD_CLONES void Im2ColRows(const reference::ConvParams& p, const float*
   const int64_t k_w = p.kernel[1], stride_h = p.strides[0], stride_w = p.strides[1];
   const int64_t dh = kh * p.dilations[0] - p.pads_begin[0];
   const int64_t dilation_w = p.dilations[1], pad_w = p.pads_begin[1];
+  const int64_t ih_first = oh_begin * stride_h + dh, ih_last = (oh_end - 1) * stride_h + dh;
+  if (stride_w == 1 && pad_w == 0 && (k_w - 1) * dilation_w + out_w <= in_w && ih_first >= 0 &&
+      ih_last < in_h) {
+    // No padding reaches the band (LeNet's convs, any unpadded one): every row is one run, and a
+    // loop without the per-row tests below costs a third as much on 8-wide rows.
+    const int64_t step = stride_h * in_w;
+    for (int64_t kw = 0; kw < k_w; ++kw) {
+      const float* src = x_c + ih_first * in_w + kw * dilation_w;
+      float* out = col + kw * row_stride;
+      for (int64_t oh = oh_begin; oh < oh_end; ++oh, src += step, out += out_w) CopyShortRun(src, out_w, out);
+    }
+    return;
+  }
   for (int64_t kw = 0; kw < k_w; ++kw) {
     const int64_t dw = kw * dilation_w - pad_w;
     const bool row_inside = stride_w == 1 && dw >= 0 && dw + out_w <= in_w;

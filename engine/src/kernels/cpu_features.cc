@@ -2,6 +2,11 @@
 
 #include <atomic>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 #include "kernels/simd_clones.h"
 
 namespace kinglet::kernels {
@@ -17,6 +22,9 @@ CpuFeatures Detect() {
   f.avx512f = __builtin_cpu_supports("avx512f");
 #elif defined(__aarch64__)
   f.neon = true;
+#if defined(__linux__)
+  f.dotprod = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#endif
 #endif
   return f;
 }

@@ -21,7 +21,7 @@ namespace {
 
 constexpr int kRowsPerTile = 4;
 
-int64_t Pairs(int64_t k) { return (k + 1) / 2; }
+int64_t Quads(int64_t k) { return (k + kQGemmDepth - 1) / kQGemmDepth; }
 size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
 // v * inverse_scale rounded to the nearest integer, ties to even. Callers scale by 127 / max|v|,
@@ -35,33 +35,39 @@ inline float RoundScaled(float v, float inverse_scale) {
 
 int8_t Quantize(float v, float inverse_scale) { return static_cast<int8_t>(RoundScaled(v, inverse_scale)); }
 
-void PortableTile(int64_t pairs, const int16_t* qa, int64_t a_stride, int rows, const int8_t* block,
+void PortableTile(int64_t quads, const int8_t* qa, int64_t a_stride, int rows, const int8_t* block,
                   int32_t* acc) {
   for (int r = 0; r < rows; ++r) {
-    const int16_t* a = qa + r * a_stride;
+    const int8_t* a = qa + r * a_stride;
     int32_t sums[kQGemmCols] = {};
-    for (int64_t p = 0; p < pairs; ++p) {
-      const int8_t* w = block + p * kQGemmCols * 2;
+    for (int64_t q = 0; q < quads; ++q) {
+      const int8_t* w = block + q * kQGemmCols * kQGemmDepth;
       for (int j = 0; j < kQGemmCols; ++j) {
-        sums[j] += int32_t{a[2 * p]} * w[2 * j] + int32_t{a[2 * p + 1]} * w[2 * j + 1];
+        for (int d = 0; d < kQGemmDepth; ++d) {
+          sums[j] += int32_t{a[q * kQGemmDepth + d]} * w[j * kQGemmDepth + d];
+        }
       }
     }
     std::copy(sums, sums + kQGemmCols, acc + r * kQGemmCols);
   }
 }
 
-// Where the quantized rows of A, their scales and NaN flags live in the scratch.
+// Where the quantized rows of A (values then magnitudes, see QGemmTileFn), their scales and
+// NaN flags live in the scratch.
 struct RowsLayout {
-  int16_t* qa;
+  int8_t* qa;
+  int64_t stride;  // bytes from one row to the next
   float* scales;
   uint8_t* has_nan;
 };
 
+int64_t RowStride(int64_t k) { return 2 * kQGemmDepth * Quads(k); }
+
 RowsLayout LayoutOf(void* scratch, int64_t m, int64_t k) {
   auto* base = static_cast<char*>(scratch);
-  const size_t qa_bytes = Aligned(static_cast<size_t>(m * 2 * Pairs(k)) * sizeof(int16_t));
+  const size_t qa_bytes = Aligned(static_cast<size_t>(m * RowStride(k)));
   const size_t scale_bytes = Aligned(static_cast<size_t>(m) * sizeof(float));
-  return {reinterpret_cast<int16_t*>(base), reinterpret_cast<float*>(base + qa_bytes),
+  return {reinterpret_cast<int8_t*>(base), RowStride(k), reinterpret_cast<float*>(base + qa_bytes),
           reinterpret_cast<uint8_t*>(base + qa_bytes + scale_bytes)};
 }
 
@@ -81,17 +87,20 @@ KINGLET_SIMD_CLONES uint32_t MaxMagnitudeBits(const float* a, int64_t k) {
   return max_bits;
 }
 
-KINGLET_SIMD_CLONES void QuantizeRow(const float* a, int64_t k, float inverse_scale, int16_t* q) {
-  for (int64_t l = 0; l < k; ++l) q[l] = static_cast<int16_t>(RoundScaled(a[l], inverse_scale));
+// q[l] = round(a[l] * inverse_scale), |q[l]| after the row's padded length.
+KINGLET_SIMD_CLONES void QuantizeRow(const float* a, int64_t k, float inverse_scale, int64_t padded,
+                                     int8_t* q) {
+  for (int64_t l = 0; l < k; ++l) q[l] = static_cast<int8_t>(RoundScaled(a[l], inverse_scale));
+  for (int64_t l = 0; l < k; ++l) q[padded + l] = static_cast<int8_t>(q[l] < 0 ? -q[l] : q[l]);
 }
 
 // Symmetric per-row quantization of A. A row holding a NaN or an infinity is flagged and gives
 // NaN outputs (float semantics); its quantized values are zeros.
 void QuantizeRows(const QGemmProblem& pr, const RowsLayout& rows) {
-  const int64_t k = pr.b->k, stride = 2 * Pairs(k);
+  const int64_t k = pr.b->k, padded = kQGemmDepth * Quads(k);
   for (int64_t i = 0; i < pr.m; ++i) {
     const float* a = pr.a + i * pr.lda;
-    int16_t* q = rows.qa + i * stride;
+    int8_t* q = rows.qa + i * rows.stride;
     const uint32_t max_bits = MaxMagnitudeBits(a, k);
     float max_abs;
     std::memcpy(&max_abs, &max_bits, sizeof(max_abs));
@@ -100,13 +109,22 @@ void QuantizeRows(const QGemmProblem& pr, const RowsLayout& rows) {
     const float inverse = 127.0f / max_abs;
     const bool usable = !rows.has_nan[i] && std::isfinite(inverse);
     rows.scales[i] = usable ? max_abs / 127.0f : 0.0f;
-    if (usable) {
-      QuantizeRow(a, k, inverse, q);
-    } else {
-      std::fill(q, q + k, int16_t{0});
-    }
-    std::fill(q + k, q + stride, int16_t{0});
+    std::fill(q, q + rows.stride, int8_t{0});
+    if (usable) QuantizeRow(a, k, inverse, padded, q);
   }
+}
+
+// out[j] = acc[j] * (scale_a * scale_b[j]) + bias[j] for one block's cols (<= kQGemmCols)
+// columns, then the activation; NaNs for a row of A that held a NaN or an infinity. The scales
+// and bias come in as pointers the stores cannot alias, so the loop vectorises.
+void StoreRow(const int32_t* acc, int64_t cols, bool nan, float scale_a, const float* scale_b,
+              const float* bias, const reference::FusedActivationParams& activation, float* out) {
+  if (nan) {
+    std::fill(out, out + cols, std::numeric_limits<float>::quiet_NaN());
+  } else {
+    for (int64_t j = 0; j < cols; ++j) out[j] = static_cast<float>(acc[j]) * (scale_a * scale_b[j]) + bias[j];
+  }
+  ApplyActivationInline(activation, out, cols);
 }
 
 }  // namespace
@@ -115,9 +133,9 @@ QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b) {
   QuantizedMatrix q;
   q.k = k;
   q.n = n;
-  const int64_t pairs = Pairs(k), blocks = (n + kQGemmCols - 1) / kQGemmCols;
+  const int64_t block_bytes = Quads(k) * kQGemmCols * kQGemmDepth, blocks = (n + kQGemmCols - 1) / kQGemmCols;
   q.scales.assign(static_cast<size_t>(n), 0.0f);
-  q.packed.assign(static_cast<size_t>(blocks * pairs * kQGemmCols * 2), 0);
+  q.packed.assign(static_cast<size_t>(blocks * block_bytes), 0);
   for (int64_t j = 0; j < n; ++j) {
     float max_abs = 0.0f;
     bool finite = true;
@@ -134,9 +152,9 @@ QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b) {
     const float inverse = 127.0f / max_abs;
     if (!std::isfinite(inverse)) continue;  // an all-zero (or all-subnormal) column stays zero
     q.scales[j] = max_abs / 127.0f;
-    int8_t* block = q.packed.data() + (j / kQGemmCols) * pairs * kQGemmCols * 2;
+    int8_t* block = q.packed.data() + (j / kQGemmCols) * block_bytes;
     for (int64_t l = 0; l < k; ++l) {
-      block[((l / 2) * kQGemmCols + j % kQGemmCols) * 2 + l % 2] =
+      block[((l / kQGemmDepth) * kQGemmCols + j % kQGemmCols) * kQGemmDepth + l % kQGemmDepth] =
           Quantize(b.data[l * b.row_stride + j * b.col_stride], inverse);
     }
   }
@@ -152,7 +170,7 @@ const QGemmKernel& BestQGemmKernel() {
 #if defined(__x86_64__)
   if (DetectCpuFeatures().avx2_fma) return x86::Avx2QGemmKernel();
 #elif defined(__aarch64__)
-  return arm::NeonQGemmKernel();
+  return DetectCpuFeatures().dotprod ? arm::NeonDotQGemmKernel() : arm::NeonQGemmKernel();
 #endif
   return PortableQGemmKernel();
 }
@@ -163,39 +181,35 @@ std::vector<const QGemmKernel*> AvailableQGemmKernels() {
   if (DetectCpuFeatures().avx2_fma) kernels.push_back(&x86::Avx2QGemmKernel());
 #elif defined(__aarch64__)
   kernels.push_back(&arm::NeonQGemmKernel());
+  if (DetectCpuFeatures().dotprod) kernels.push_back(&arm::NeonDotQGemmKernel());
 #endif
   return kernels;
 }
 
 size_t QGemmScratchBytes(int64_t m, int64_t k) {
-  return Aligned(static_cast<size_t>(m * 2 * Pairs(k)) * sizeof(int16_t)) +
-         Aligned(static_cast<size_t>(m) * sizeof(float)) + Aligned(static_cast<size_t>(m));
+  return Aligned(static_cast<size_t>(m * RowStride(k))) + Aligned(static_cast<size_t>(m) * sizeof(float)) +
+         Aligned(static_cast<size_t>(m));
 }
 
 void QGemmRun(const QGemmKernel& kernel, const QGemmProblem& pr, runtime::ThreadPool* pool, void* scratch) {
   if (pr.m <= 0 || pr.b->n <= 0) return;
   const RowsLayout rows = LayoutOf(scratch, pr.m, pr.b->k);
   QuantizeRows(pr, rows);
-  const int64_t pairs = Pairs(pr.b->k), stride = 2 * pairs, n = pr.b->n;
+  const int64_t quads = Quads(pr.b->k), n = pr.b->n;
   const int64_t blocks = (n + kQGemmCols - 1) / kQGemmCols;
+  static constexpr float kNoBias[kQGemmCols] = {};
   auto task = [&](int64_t block, int) {
-    const int8_t* packed = pr.b->packed.data() + block * pairs * kQGemmCols * 2;
+    const int8_t* packed = pr.b->packed.data() + block * quads * kQGemmCols * kQGemmDepth;
     const int64_t j0 = block * kQGemmCols;
     const int64_t cols = std::min<int64_t>(kQGemmCols, n - j0);
     int32_t acc[kRowsPerTile * kQGemmCols];
     for (int64_t i0 = 0; i0 < pr.m; i0 += kRowsPerTile) {
       const int tile_rows = static_cast<int>(std::min<int64_t>(kRowsPerTile, pr.m - i0));
-      kernel.tile(pairs, rows.qa + i0 * stride, stride, tile_rows, packed, acc);
+      kernel.tile(quads, rows.qa + i0 * rows.stride, rows.stride, tile_rows, packed, acc);
       for (int r = 0; r < tile_rows; ++r) {
         const int64_t i = i0 + r;
-        float* out = pr.c + i * pr.ldc + j0;
-        const float scale_a = rows.scales[i];
-        for (int64_t j = 0; j < cols; ++j) {
-          const float bias = pr.col_bias != nullptr ? pr.col_bias[j0 + j] : 0.0f;
-          out[j] = rows.has_nan[i] ? std::numeric_limits<float>::quiet_NaN()
-                                   : static_cast<float>(acc[r * kQGemmCols + j]) * (scale_a * pr.b->scales[j0 + j]) + bias;
-        }
-        ApplyActivationInline(pr.activation, out, cols);
+        StoreRow(acc + r * kQGemmCols, cols, rows.has_nan[i] != 0, rows.scales[i], pr.b->scales.data() + j0,
+                 pr.col_bias != nullptr ? pr.col_bias + j0 : kNoBias, pr.activation, pr.c + i * pr.ldc + j0);
       }
     }
   };

@@ -5,10 +5,13 @@
 // int32, and C = scale_a[i] * scale_b[n] * sum + bias[n], then the activation. Weights take a
 // quarter of float32's memory traffic, which is what bounds batch-1 fully connected layers.
 //
-// The tile kernel is chosen by CPU: AVX2 widens 16 int8 weights to int16 and uses vpmaddwd
-// (16 multiply-adds per instruction, exact); aarch64 widens them the same way and uses vmlal_s16
-// (ARMv8.0 NEON, so every 64-bit phone core); the portable kernel is the specification every tile
-// is tested against and the fallback elsewhere.
+// The tile kernel is chosen by CPU. Every one takes K four values at a time (a "quad"): AVX2
+// multiplies |a| (unsigned) by w carrying a's sign (vpsignb) with vpmaddubsw, whose int16 pair
+// sums cannot saturate because both operands stay within +-127, then widens with vpmaddwd —
+// 32 multiply-adds in four instructions; aarch64 uses sdot (16 per instruction) on ARMv8.2 cores
+// with the dot-product extension and widening multiplies on ARMv8.0 (every 64-bit phone core);
+// the portable kernel is the specification every tile is tested against and the fallback
+// elsewhere.
 #pragma once
 
 #include <cstddef>
@@ -24,9 +27,10 @@ class ThreadPool;
 
 namespace kinglet::kernels {
 
-// B packed for the int8 tile: blocks of kQGemmCols columns, inside each K/2 pairs of rows laid
-// out [pair][column][2] (K padded to even, columns past N zero).
+// B packed for the int8 tile: blocks of kQGemmCols columns, inside each K/4 quads of rows laid
+// out [quad][column][4] (K padded to a multiple of 4, columns past N zero): 32 bytes per step.
 constexpr int kQGemmCols = 8;
+constexpr int kQGemmDepth = 4;
 // Longest K whose int32 sums cannot overflow: 2^17 * 127 * 127 < 2^31.
 constexpr int64_t kQGemmMaxK = int64_t{1} << 17;
 
@@ -39,9 +43,10 @@ struct QuantizedMatrix {
 
 QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b);
 
-// acc[r][j] (int32, kQGemmCols per row) = sum over pairs of qa[r] pair * block pair, for
-// `rows` rows of A (each `pairs` int16 pairs, row stride `a_stride` int16s).
-using QGemmTileFn = void (*)(int64_t pairs, const int16_t* qa, int64_t a_stride, int rows, const int8_t* block,
+// acc[r][j] (int32, kQGemmCols per row) = sum over quads of row r of A times the block, for
+// `rows` rows of A, `a_stride` bytes apart. Each row is 4 * quads int8 values (within +-127)
+// followed by their 4 * quads magnitudes (the AVX2 tile's unsigned operand).
+using QGemmTileFn = void (*)(int64_t quads, const int8_t* qa, int64_t a_stride, int rows, const int8_t* block,
                              int32_t* acc);
 
 struct QGemmKernel {

@@ -1,4 +1,5 @@
-// The aarch64 int8 GEMM tile (kernels/qgemm.h), ARMv8.0 NEON: no dot-product extension needed.
+// The aarch64 int8 GEMM tiles (kernels/qgemm.h): ARMv8.0 NEON, which every 64-bit phone core
+// has, and the ARMv8.2 dot-product extension (sdot), for cores that report it.
 #pragma once
 
 #include "kernels/qgemm.h"
@@ -6,5 +7,6 @@
 namespace kinglet::kernels::arm {
 
 const QGemmKernel& NeonQGemmKernel();
+const QGemmKernel& NeonDotQGemmKernel();
 
 }  // namespace kinglet::kernels::arm

@@ -99,6 +99,21 @@ void WeightTransform2(const float g[9], float* u) {
   }
 }
 
+// B^T down four padded rows of a tile row. Window and column rows come in as separate restrict
+// pointers: both live in the thread's buffer, and GCC, unable to tell that they never overlap,
+// ran this loop scalar.
+KINGLET_SIMD_AVX2_ONLY inline void ColumnTransform2(const float* __restrict r0, const float* __restrict r1,
+                                                    const float* __restrict r2, const float* __restrict r3,
+                                                    int64_t n, float* __restrict t0, float* __restrict t1,
+                                                    float* __restrict t2, float* __restrict t3) {
+  for (int64_t x = 0; x < n; ++x) {
+    t0[x] = r0[x] - r2[x];
+    t1[x] = r1[x] + r2[x];
+    t2[x] = r2[x] - r1[x];
+    t3[x] = r1[x] - r3[x];
+  }
+}
+
 // Input transform of one channel: copy it into its zero border, then 4x4 tiles every 2 pixels,
 // V = B^T d B with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Per tile row, B^T runs down
 // whole padded rows and B along them; both loops stream contiguous (or stride-2) memory, so the
@@ -116,16 +131,8 @@ KINGLET_SIMD_AVX2_ONLY void TransformInput2(const reference::ConvParams& p, cons
     const float* r1 = r0 + padded_cols;
     const float* r2 = r1 + padded_cols;
     const float* r3 = r2 + padded_cols;
-    float* t0 = columns;
-    float* t1 = t0 + padded_cols;
-    float* t2 = t1 + padded_cols;
-    float* t3 = t2 + padded_cols;
-    for (int64_t x = 0; x < padded_cols; ++x) {
-      t0[x] = r0[x] - r2[x];
-      t1[x] = r1[x] + r2[x];
-      t2[x] = r2[x] - r1[x];
-      t3[x] = r1[x] - r3[x];
-    }
+    ColumnTransform2(r0, r1, r2, r3, padded_cols, columns, columns + padded_cols, columns + 2 * padded_cols,
+                     columns + 3 * padded_cols);
     for (int row = 0; row < 4; ++row) {
       const float* t = columns + row * padded_cols;
       float* v0 = out_c + (row * 4 + 0) * stream + th * tiles_w;
@@ -146,7 +153,9 @@ KINGLET_SIMD_AVX2_ONLY void TransformInput2(const reference::ConvParams& p, cons
 // Output transform of one output channel: Y = A^T m A with A^T = [1 1 1 0; 0 1 -1 -1]. First the
 // 2x2 outputs of every tile of the block in one run over the tiles (contiguous reads of the 16
 // GEMM results, `stream` floats apart, and contiguous writes, so it vectorises however few tiles
-// a row has), then per tile row interleaved into two output rows, then the activation.
+// a row has), then the activation on those runs, then per tile row interleaved into two output
+// rows. (The activation after the interleave read back a row just written in scalar stores, a
+// store-forwarding stall per vector: a quarter of the transform's time on 7x7 planes.)
 KINGLET_SIMD_AVX2_ONLY void TransformOutput2(const reference::ConvParams& p, const Geometry& g, TileRows rows,
                                              const float* __restrict in_m, int64_t stream, float b,
                                              const reference::FusedActivationParams& activation,
@@ -171,6 +180,7 @@ KINGLET_SIMD_AVX2_ONLY void TransformOutput2(const reference::ConvParams& p, con
     y10[t] = s[1][0] + s[1][1] + s[1][2] + b;
     y11[t] = s[1][1] - s[1][2] - s[1][3] + b;
   }
+  ApplyActivationInline(activation, buffer, 4 * tiles);
   for (int64_t th = 0; th < tiles_h; ++th) {
     for (int r = 0; r < 2 && 2 * th + r < out_h; ++r) {
       const float* left = (r == 0 ? y00 : y10) + th * tiles_w;
@@ -182,7 +192,6 @@ KINGLET_SIMD_AVX2_ONLY void TransformOutput2(const reference::ConvParams& p, con
         y_row[2 * tw + 1] = right[tw];
       }
       if (out_w % 2 != 0) y_row[out_w - 1] = left[pairs];
-      ApplyActivationInline(activation, y_row, out_w);
     }
   }
 }
@@ -225,6 +234,18 @@ void WeightTransform4(const float g[9], float* u) {
     o5 = 4.0f * (d1)-5.0f * (d3) + (d5);                           \
   }
 
+// B^T down six padded rows of a tile row (restrict pointers, as ColumnTransform2's).
+KINGLET_SIMD_AVX2_ONLY inline void ColumnTransform4(const float* __restrict r0, const float* __restrict r1,
+                                                    const float* __restrict r2, const float* __restrict r3,
+                                                    const float* __restrict r4, const float* __restrict r5,
+                                                    int64_t n, float* __restrict t0, float* __restrict t1,
+                                                    float* __restrict t2, float* __restrict t3,
+                                                    float* __restrict t4, float* __restrict t5) {
+  for (int64_t x = 0; x < n; ++x) {
+    KINGLET_BT(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x])
+  }
+}
+
 // Input transform of one channel: copy it into its zero border, then 6x6 tiles every 4 pixels,
 // V = B^T d B. Per tile row, B^T runs down whole padded rows and B along them; both loops stream
 // contiguous (or stride-4) memory, so the compiler vectorises them, and each of the 36 outputs
@@ -241,10 +262,8 @@ KINGLET_SIMD_AVX2_ONLY void TransformInput4(const reference::ConvParams& p, cons
   for (int64_t th = 0; th < rows.end - rows.begin; ++th) {
     const float* r = padded + kOut * th * padded_cols;
     const int64_t w = padded_cols;
-    for (int64_t x = 0; x < padded_cols; ++x) {
-      KINGLET_BT(r[x], r[w + x], r[2 * w + x], r[3 * w + x], r[4 * w + x], r[5 * w + x], t[0][x], t[1][x],
-                 t[2][x], t[3][x], t[4][x], t[5][x])
-    }
+    ColumnTransform4(r, r + w, r + 2 * w, r + 3 * w, r + 4 * w, r + 5 * w, padded_cols, t[0], t[1], t[2],
+                     t[3], t[4], t[5]);
     for (int row = 0; row < kIn; ++row) {
       const float* d = t[row];
       float* v = out_c + row * kIn * stream + th * tiles_w;
@@ -271,8 +290,8 @@ KINGLET_SIMD_AVX2_ONLY void TransformInput4(const reference::ConvParams& p, cons
 
 // Output transform of one output channel: Y = A^T m A — the 4x4 outputs of every tile of the
 // block first, in one run over the tiles (contiguous reads of the 36 GEMM results, `stream`
-// floats apart, contiguous writes, so it vectorises), then per tile row interleaved into four
-// output rows, then the activation.
+// floats apart, contiguous writes, so it vectorises), then the activation on those runs, then per
+// tile row interleaved into four output rows.
 KINGLET_SIMD_AVX2_ONLY void TransformOutput4(const reference::ConvParams& p, const Geometry& g, TileRows rows,
                                              const float* __restrict in_m, int64_t stream, float b,
                                              const reference::FusedActivationParams& activation,
@@ -299,6 +318,7 @@ KINGLET_SIMD_AVX2_ONLY void TransformOutput4(const reference::ConvParams& p, con
       y[i * kOut + 3][t] = o3 + b;
     }
   }
+  ApplyActivationInline(activation, buffer, kOut * kOut * tiles);
   for (int64_t th = 0; th < tiles_h; ++th) {
     for (int i = 0; i < kOut && kOut * th + i < out_h; ++i) {
       float* y_row = plane + (kOut * th + i) * out_w;
@@ -307,7 +327,6 @@ KINGLET_SIMD_AVX2_ONLY void TransformOutput4(const reference::ConvParams& p, con
         for (int j = 0; j < kOut; ++j) y_row[kOut * tw + j] = y[i * kOut + j][first + tw];
       }
       for (int64_t x = whole * kOut; x < out_w; ++x) y_row[x] = y[i * kOut + x % kOut][first + whole];
-      ApplyActivationInline(activation, y_row, out_w);
     }
   }
 }

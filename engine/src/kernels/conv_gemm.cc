@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/copy_run.h"
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
@@ -51,21 +52,6 @@ int64_t BandStride(const reference::ConvParams& p) {
 size_t BandBytes(const reference::ConvParams& p) {
   if (reference::IsPointwise(p)) return 0;
   return RoundUp64(static_cast<size_t>(Patch(p) * BandStride(p)) * sizeof(float));
-}
-
-// Copies count floats in whole 8-float blocks, the last one overlapping its predecessor: a
-// small conv's rows (8-24 floats: LeNet-5) then cost one to three vector moves each, where a
-// counted loop spends more on its prologue and remainder than on the copy.
-inline void CopyShortRun(const float* src, int64_t count, float* dst) {
-  constexpr int64_t kBlock = 8;
-  if (count < kBlock) {
-    for (int64_t j = 0; j < count; ++j) dst[j] = src[j];
-    return;
-  }
-  for (int64_t j = 0; j + kBlock <= count; j += kBlock) std::memcpy(dst + j, src + j, sizeof(float) * kBlock);
-  if (count % kBlock != 0) {
-    std::memcpy(dst + count - kBlock, src + count - kBlock, sizeof(float) * kBlock);
-  }
 }
 
 // Writes `count` values x_row[iw0 + j * stride] (0 outside [0, in_w)) to dst[0..count): one

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/copy_run.h"
 #include "kernels/fused_activation_inline.h"
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
@@ -63,7 +64,7 @@ void ValidColumns(int64_t offset, int64_t stride, int64_t in_w, int64_t out_w, i
     for (int64_t h = 0; h < in_h; ++h) {
       float* row = planes + (h + top) * g.cols;
       std::fill_n(row, left, 0.0f);
-      std::copy(x + h * in_w, x + (h + 1) * in_w, row + left);
+      CopyShortRun(x + h * in_w, in_w, row + left);
       std::fill(row + left + in_w, row + g.cols, 0.0f);
     }
     std::fill(planes + (in_h + top) * g.cols, planes + g.plane_floats, 0.0f);
@@ -122,7 +123,7 @@ KINGLET_SIMD_AVX2_ONLY void ThreeByThreePlane(const reference::ConvParams& p, co
   }
   ApplyActivationInline(activation, z, g.run);
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  for (int64_t oh = 0; oh < out_h; ++oh) std::copy(z + oh * g.cols, z + oh * g.cols + out_w, y + oh * out_w);
+  for (int64_t oh = 0; oh < out_h; ++oh) CopyShortRun(z + oh * g.cols, out_w, y + oh * out_w);
 }
 
 // Any other geometry: each output row accumulates kh x kw shifted input rows, each scaled by one

@@ -1,7 +1,9 @@
 #include "kernels/winograd_conv_3x3.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "kernels/copy_run.h"
 #include "kernels/fused_activation_inline.h"
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
@@ -75,7 +77,7 @@ void FillWindow(const reference::ConvParams& p, const Geometry& g, TileRows rows
   for (int64_t r = 0; r < count; ++r) {
     const int64_t h = g.m * rows.begin + r - p.pads_begin[0];
     if (h < 0 || h >= in_h || cols <= 0) continue;
-    std::copy(plane + h * in_w, plane + h * in_w + cols, window + r * g.padded_cols + p.pads_begin[1]);
+    CopyShortRun(plane + h * in_w, cols, window + r * g.padded_cols + p.pads_begin[1]);
   }
 }
 
@@ -114,6 +116,35 @@ KINGLET_SIMD_AVX2_ONLY inline void ColumnTransform2(const float* __restrict r0, 
   }
 }
 
+// Four lanes as one value (GNU vector extension): SSE/AVX on x86-64, one NEON register on aarch64.
+typedef float Lanes4 __attribute__((vector_size(16)));
+typedef int32_t LaneIndices4 __attribute__((vector_size(16)));
+
+// B along a row of column-transformed values, four tiles at a time (their 4-wide windows start
+// 2 apart, so two pairs of loads deinterleaved give the four taps of all four): small planes have
+// too few tiles per row (7x7: 4, 14x14: 7) for the compiler's 8-wide loop, which left them scalar.
+// Returns the tiles done; reads stay inside the row's 2 * tiles + 2 floats.
+KINGLET_SIMD_AVX2_ONLY inline int64_t RowTransform2Fours(const float* t, int64_t tiles, float* v0, float* v1,
+                                                         float* v2, float* v3) {
+  constexpr LaneIndices4 kEven = {0, 2, 4, 6}, kOdd = {1, 3, 5, 7};
+  int64_t tw = 0;
+  for (; tw + 4 <= tiles; tw += 4) {
+    Lanes4 a, b, c, d;
+    std::memcpy(&a, t + 2 * tw, sizeof(a));      // t[2tw .. 2tw + 3]
+    std::memcpy(&b, t + 2 * tw + 4, sizeof(b));  // t[2tw + 4 .. 2tw + 7]
+    std::memcpy(&c, t + 2 * tw + 2, sizeof(c));
+    std::memcpy(&d, t + 2 * tw + 6, sizeof(d));
+    const Lanes4 d0 = __builtin_shuffle(a, b, kEven), d1 = __builtin_shuffle(a, b, kOdd);
+    const Lanes4 d2 = __builtin_shuffle(c, d, kEven), d3 = __builtin_shuffle(c, d, kOdd);
+    const Lanes4 o0 = d0 - d2, o1 = d1 + d2, o2 = d2 - d1, o3 = d1 - d3;
+    std::memcpy(v0 + tw, &o0, sizeof(o0));
+    std::memcpy(v1 + tw, &o1, sizeof(o1));
+    std::memcpy(v2 + tw, &o2, sizeof(o2));
+    std::memcpy(v3 + tw, &o3, sizeof(o3));
+  }
+  return tw;
+}
+
 // Input transform of one channel: copy it into its zero border, then 4x4 tiles every 2 pixels,
 // V = B^T d B with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Per tile row, B^T runs down
 // whole padded rows and B along them; both loops stream contiguous (or stride-2) memory, so the
@@ -139,7 +170,8 @@ KINGLET_SIMD_AVX2_ONLY void TransformInput2(const reference::ConvParams& p, cons
       float* v1 = v0 + stream;
       float* v2 = v1 + stream;
       float* v3 = v2 + stream;
-      for (int64_t tw = 0; tw < tiles_w; ++tw) {
+      int64_t tw = RowTransform2Fours(t, tiles_w, v0, v1, v2, v3);
+      for (; tw < tiles_w; ++tw) {
         const float d0 = t[2 * tw], d1 = t[2 * tw + 1], d2 = t[2 * tw + 2], d3 = t[2 * tw + 3];
         v0[tw] = d0 - d2;
         v1[tw] = d1 + d2;

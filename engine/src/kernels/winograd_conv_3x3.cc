@@ -1,10 +1,10 @@
 #include "kernels/winograd_conv_3x3.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "kernels/copy_run.h"
 #include "kernels/fused_activation_inline.h"
+#include "kernels/lanes.h"
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
@@ -116,10 +116,6 @@ KINGLET_SIMD_AVX2_ONLY inline void ColumnTransform2(const float* __restrict r0, 
   }
 }
 
-// Four lanes as one value (GNU vector extension): SSE/AVX on x86-64, one NEON register on aarch64.
-typedef float Lanes4 __attribute__((vector_size(16)));
-typedef int32_t LaneIndices4 __attribute__((vector_size(16)));
-
 // B along a row of column-transformed values, four tiles at a time (their 4-wide windows start
 // 2 apart, so two pairs of loads deinterleaved give the four taps of all four): small planes have
 // too few tiles per row (7x7: 4, 14x14: 7) for the compiler's 8-wide loop, which left them scalar.
@@ -130,17 +126,17 @@ KINGLET_SIMD_AVX2_ONLY inline int64_t RowTransform2Fours(const float* t, int64_t
   int64_t tw = 0;
   for (; tw + 4 <= tiles; tw += 4) {
     Lanes4 a, b, c, d;
-    std::memcpy(&a, t + 2 * tw, sizeof(a));      // t[2tw .. 2tw + 3]
-    std::memcpy(&b, t + 2 * tw + 4, sizeof(b));  // t[2tw + 4 .. 2tw + 7]
-    std::memcpy(&c, t + 2 * tw + 2, sizeof(c));
-    std::memcpy(&d, t + 2 * tw + 6, sizeof(d));
+    LoadLanes(t + 2 * tw, &a);  // t[2tw .. 2tw + 3]
+    LoadLanes(t + 2 * tw + 4, &b);
+    LoadLanes(t + 2 * tw + 2, &c);
+    LoadLanes(t + 2 * tw + 6, &d);
     const Lanes4 d0 = __builtin_shuffle(a, b, kEven), d1 = __builtin_shuffle(a, b, kOdd);
     const Lanes4 d2 = __builtin_shuffle(c, d, kEven), d3 = __builtin_shuffle(c, d, kOdd);
     const Lanes4 o0 = d0 - d2, o1 = d1 + d2, o2 = d2 - d1, o3 = d1 - d3;
-    std::memcpy(v0 + tw, &o0, sizeof(o0));
-    std::memcpy(v1 + tw, &o1, sizeof(o1));
-    std::memcpy(v2 + tw, &o2, sizeof(o2));
-    std::memcpy(v3 + tw, &o3, sizeof(o3));
+    StoreLanes(o0, v0 + tw);
+    StoreLanes(o1, v1 + tw);
+    StoreLanes(o2, v2 + tw);
+    StoreLanes(o3, v3 + tw);
   }
   return tw;
 }

@@ -84,6 +84,40 @@ TEST(MaxPool2dTest, TwoByTwoStrideTwoMatchesTheReferenceBitForBit) {
   }
 }
 
+// SqueezeNet's and ResNet's 3x3 stride-2 pools (four outputs at a time on rows inside the input),
+// padded or in ceil mode (a cut last window), NaNs included.
+TEST(MaxPool2dTest, ThreeByThreeStrideTwoMatchesTheReferenceBitForBit) {
+  std::mt19937 rng(33);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  runtime::ThreadPool pool(3);
+  for (int trial = 0; trial < 100; ++trial) {
+    reference::PoolParams p;
+    p.planes = pick(1, 5);
+    p.kernel = {3, 3};
+    p.strides = {2, 2};
+    p.dilations = {1, 1};
+    for (int d = 0; d < 2; ++d) {
+      const int64_t in = pick(3, 40), pad = pick(0, 1), ceil_extra = pick(0, 1);
+      p.in_spatial.push_back(in);
+      p.pads_begin.push_back(pad);
+      p.pads_end.push_back(pad + ceil_extra);
+      p.out_spatial.push_back((in + 2 * pad + ceil_extra - 3) / 2 + 1);
+    }
+    std::vector<float> x(p.planes * p.in_spatial[0] * p.in_spatial[1]);
+    for (float& v : x) v = pick(0, 9) == 0 ? std::nanf("") : value(rng);
+    const size_t out_count = p.planes * p.out_spatial[0] * p.out_spatial[1];
+    std::vector<float> expected(out_count), got(out_count), got_threads(out_count);
+    reference::MaxPool(p, x.data(), expected.data(), nullptr);
+    std::vector<unsigned char> scratch(MaxPool2dScratchBytes(p, 3));
+    MaxPool2d(p, x.data(), got.data(), nullptr, scratch.data());
+    MaxPool2d(p, x.data(), got_threads.data(), &pool, scratch.data());
+    ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial;
+    ASSERT_EQ(std::memcmp(expected.data(), got_threads.data(), out_count * sizeof(float)), 0)
+        << "trial " << trial << " on 3 threads";
+  }
+}
+
 TEST(MaxPool2dTest, OnlyTwoSpatialAxes) {
   reference::PoolParams p;
   p.kernel = {2};

@@ -199,6 +199,7 @@ int main(int argc, char** argv) {
       {"square", 256, 256, 256},
       {"square", 512, 512, 512},
       {"square", 1024, 1024, 1024},
+      {"squeezenet conv1 3x3/2 (im2col)", 64, 12321, 27},
       {"squeezenet fire2 squeeze 1x1", 16, 3025, 64},
       {"squeezenet fire2 expand 3x3", 64, 3025, 144},
       {"squeezenet fire6 expand 3x3", 192, 729, 432},

@@ -14,11 +14,28 @@
 namespace kinglet::kernels {
 namespace {
 
+// Random input (one value in `nan_every` a NaN) pooled by MaxPool2d on one thread and on a pool
+// of 3, each compared with the reference bit for bit.
+void ExpectMatchesReference(const reference::PoolParams& p, std::mt19937& rng, int nan_every, int trial) {
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  std::uniform_int_distribution<int> nan(0, nan_every - 1);
+  std::vector<float> x(p.planes * p.in_spatial[0] * p.in_spatial[1]);
+  for (float& v : x) v = nan(rng) == 0 ? std::nanf("") : value(rng);
+  const size_t out_count = p.planes * p.out_spatial[0] * p.out_spatial[1];
+  std::vector<float> expected(out_count), got(out_count), got_threads(out_count);
+  reference::MaxPool(p, x.data(), expected.data(), nullptr);
+  std::vector<unsigned char> scratch(MaxPool2dScratchBytes(p, 3));
+  runtime::ThreadPool pool(3);
+  MaxPool2d(p, x.data(), got.data(), nullptr, scratch.data());
+  MaxPool2d(p, x.data(), got_threads.data(), &pool, scratch.data());
+  ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial;
+  ASSERT_EQ(std::memcmp(expected.data(), got_threads.data(), out_count * sizeof(float)), 0)
+      << "trial " << trial << " on 3 threads";
+}
+
 TEST(MaxPool2dTest, RandomGeometriesMatchTheReferenceBitForBit) {
   std::mt19937 rng(31);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
-  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
-  runtime::ThreadPool pool(3);
   for (int trial = 0; trial < 300; ++trial) {
     reference::PoolParams p;
     p.planes = pick(1, 4);
@@ -40,19 +57,7 @@ TEST(MaxPool2dTest, RandomGeometriesMatchTheReferenceBitForBit) {
       p.pads_end.push_back(pad_end);
     }
     ASSERT_TRUE(MaxPool2dApplies(p));
-    std::vector<float> x(p.planes * p.in_spatial[0] * p.in_spatial[1]);
-    for (float& v : x) v = pick(0, 15) == 0 ? std::nanf("") : value(rng);
-    const size_t out_count = p.planes * p.out_spatial[0] * p.out_spatial[1];
-    std::vector<float> expected(out_count), got(out_count);
-    reference::MaxPool(p, x.data(), expected.data(), nullptr);
-    // One thread, then the planes split over a pool of 3.
-    std::vector<unsigned char> scratch(MaxPool2dScratchBytes(p, 3));
-    MaxPool2d(p, x.data(), got.data(), nullptr, scratch.data());
-    ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial;
-    std::fill(got.begin(), got.end(), 0.0f);
-    MaxPool2d(p, x.data(), got.data(), &pool, scratch.data());
-    ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial
-                                                                                      << " on 3 threads";
+    ExpectMatchesReference(p, rng, 16, trial);
   }
 }
 
@@ -60,8 +65,6 @@ TEST(MaxPool2dTest, RandomGeometriesMatchTheReferenceBitForBit) {
 TEST(MaxPool2dTest, TwoByTwoStrideTwoMatchesTheReferenceBitForBit) {
   std::mt19937 rng(32);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
-  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
-  runtime::ThreadPool pool(3);
   for (int trial = 0; trial < 100; ++trial) {
     reference::PoolParams p;
     p.planes = pick(1, 7);
@@ -70,27 +73,15 @@ TEST(MaxPool2dTest, TwoByTwoStrideTwoMatchesTheReferenceBitForBit) {
     p.kernel = p.strides = {2, 2};
     p.dilations = {1, 1};
     p.pads_begin = p.pads_end = {0, 0};
-    std::vector<float> x(p.planes * p.in_spatial[0] * p.in_spatial[1]);
-    for (float& v : x) v = pick(0, 9) == 0 ? std::nanf("") : value(rng);
-    const size_t out_count = p.planes * p.out_spatial[0] * p.out_spatial[1];
-    std::vector<float> expected(out_count), got(out_count), got_threads(out_count);
-    reference::MaxPool(p, x.data(), expected.data(), nullptr);
-    std::vector<unsigned char> scratch(MaxPool2dScratchBytes(p, 3));
-    MaxPool2d(p, x.data(), got.data(), nullptr, scratch.data());
-    MaxPool2d(p, x.data(), got_threads.data(), &pool, scratch.data());
-    ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial;
-    ASSERT_EQ(std::memcmp(expected.data(), got_threads.data(), out_count * sizeof(float)), 0)
-        << "trial " << trial << " on 3 threads";
+    ExpectMatchesReference(p, rng, 10, trial);
   }
 }
 
-// SqueezeNet's and ResNet's 3x3 stride-2 pools (four outputs at a time on rows inside the input),
-// padded or in ceil mode (a cut last window), NaNs included.
+// SqueezeNet's and ResNet's 3x3 stride-2 pools, padded or in ceil mode (a cut last window), NaNs
+// included.
 TEST(MaxPool2dTest, ThreeByThreeStrideTwoMatchesTheReferenceBitForBit) {
   std::mt19937 rng(33);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
-  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
-  runtime::ThreadPool pool(3);
   for (int trial = 0; trial < 100; ++trial) {
     reference::PoolParams p;
     p.planes = pick(1, 5);
@@ -104,17 +95,7 @@ TEST(MaxPool2dTest, ThreeByThreeStrideTwoMatchesTheReferenceBitForBit) {
       p.pads_end.push_back(pad + ceil_extra);
       p.out_spatial.push_back((in + 2 * pad + ceil_extra - 3) / 2 + 1);
     }
-    std::vector<float> x(p.planes * p.in_spatial[0] * p.in_spatial[1]);
-    for (float& v : x) v = pick(0, 9) == 0 ? std::nanf("") : value(rng);
-    const size_t out_count = p.planes * p.out_spatial[0] * p.out_spatial[1];
-    std::vector<float> expected(out_count), got(out_count), got_threads(out_count);
-    reference::MaxPool(p, x.data(), expected.data(), nullptr);
-    std::vector<unsigned char> scratch(MaxPool2dScratchBytes(p, 3));
-    MaxPool2d(p, x.data(), got.data(), nullptr, scratch.data());
-    MaxPool2d(p, x.data(), got_threads.data(), &pool, scratch.data());
-    ASSERT_EQ(std::memcmp(expected.data(), got.data(), out_count * sizeof(float)), 0) << "trial " << trial;
-    ASSERT_EQ(std::memcmp(expected.data(), got_threads.data(), out_count * sizeof(float)), 0)
-        << "trial " << trial << " on 3 threads";
+    ExpectMatchesReference(p, rng, 10, trial);
   }
 }
 

@@ -46,6 +46,20 @@ std::vector<double> Expected(const Case& c, const std::vector<float>& a, const s
   return out;
 }
 
+// C (row-major, n wide) = A (row-major, k wide) x qb + bias (null: none).
+QGemmProblem ProblemOf(const Case& c, const std::vector<float>& a, const QuantizedMatrix& qb,
+                       const float* bias, std::vector<float>* got) {
+  QGemmProblem pr;
+  pr.m = c.m;
+  pr.a = a.data();
+  pr.lda = c.k;
+  pr.b = &qb;
+  pr.c = got->data();
+  pr.ldc = c.n;
+  pr.col_bias = bias;
+  return pr;
+}
+
 TEST(QGemmTest, MatchesTheQuantizedProductAndTheFloatProduct) {
   std::mt19937 rng(88);
   std::uniform_int_distribution<int64_t> dim(1, 120);
@@ -59,14 +73,7 @@ TEST(QGemmTest, MatchesTheQuantizedProductAndTheFloatProduct) {
         for (float& x : *v) x = value(rng);
       }
       const QuantizedMatrix qb = QuantizeSgemmB(c.k, c.n, MatrixView{b.data(), c.n, 1});
-      QGemmProblem pr;
-      pr.m = c.m;
-      pr.a = a.data();
-      pr.lda = c.k;
-      pr.b = &qb;
-      pr.c = got.data();
-      pr.ldc = c.n;
-      pr.col_bias = bias.data();
+      const QGemmProblem pr = ProblemOf(c, a, qb, bias.data(), &got);
       std::vector<unsigned char> scratch(QGemmScratchBytes(c.m, c.k) + 64);
       void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
       QGemmRun(*kernel, pr, trial % 2 == 0 ? &pool : nullptr, aligned);
@@ -87,15 +94,8 @@ TEST(QGemmTest, ANanRowGivesNanAndOtherRowsAreUntouched) {
   const Case c{2, 3, 4};
   std::vector<float> a = {1, 2, std::nanf(""), 4, 0.5f, -0.5f, 1, 1}, b(12, 0.25f), got(6);
   const QuantizedMatrix qb = QuantizeSgemmB(c.k, c.n, MatrixView{b.data(), c.n, 1});
-  QGemmProblem pr;
-  pr.m = c.m;
-  pr.a = a.data();
-  pr.lda = c.k;
-  pr.b = &qb;
-  pr.c = got.data();
-  pr.ldc = c.n;
   std::vector<unsigned char> scratch(QGemmScratchBytes(c.m, c.k));
-  QGemmRun(BestQGemmKernel(), pr, nullptr, scratch.data());
+  QGemmRun(BestQGemmKernel(), ProblemOf(c, a, qb, nullptr, &got), nullptr, scratch.data());
   for (int j = 0; j < 3; ++j) {
     EXPECT_TRUE(std::isnan(got[j]));
     EXPECT_NEAR(got[3 + j], 0.5f, 0.01f);
@@ -111,16 +111,8 @@ TEST(QGemmTest, ZeroAndTinyRowsGiveTheBiasAndAnInfinityGivesNan) {
   std::vector<float> b = {1, tiny, 0.5f, -1, tiny, 0.5f, 1, -tiny, 0.5f, 0, tiny, 0.5f}, bias = {0.5f, -1, 2};
   const QuantizedMatrix qb = QuantizeSgemmB(c.k, c.n, MatrixView{b.data(), c.n, 1});
   for (const QGemmKernel* kernel : AvailableQGemmKernels()) {
-    QGemmProblem pr;
-    pr.m = c.m;
-    pr.a = a.data();
-    pr.lda = c.k;
-    pr.b = &qb;
-    pr.c = got.data();
-    pr.ldc = c.n;
-    pr.col_bias = bias.data();
     std::vector<unsigned char> scratch(QGemmScratchBytes(c.m, c.k));
-    QGemmRun(*kernel, pr, nullptr, scratch.data());
+    QGemmRun(*kernel, ProblemOf(c, a, qb, bias.data(), &got), nullptr, scratch.data());
     for (int j = 0; j < 3; ++j) {
       EXPECT_EQ(got[j], bias[j]) << kernel->name;
       EXPECT_EQ(got[3 + j], bias[j]) << kernel->name;

@@ -1,7 +1,6 @@
 #include "kernels/conv_gemm.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "kernels/copy_run.h"
 #include "kernels/simd_clones.h"

@@ -2,17 +2,13 @@
 
 #include <arm_neon.h>
 
-#include <cstring>
-
 namespace kinglet::kernels::arm {
 namespace {
 
 // The quad of row `a` at step q as int16 (a0 a1 a2 a3 a0 a1 a2 a3), the layout of two columns'
 // weights in a widened half of the step.
 inline int16x8_t QuadPattern(const int8_t* a, int64_t q) {
-  int32_t quad;
-  std::memcpy(&quad, a + q * 4, sizeof(quad));
-  return vmovl_s8(vreinterpret_s8_s32(vdup_n_s32(quad)));
+  return vmovl_s8(vreinterpret_s8_s32(vdup_n_s32(QuadAt(a, q))));
 }
 
 // Each step widens the block's 32 weights (8 columns x 4 K values) to int16 once; per row, a

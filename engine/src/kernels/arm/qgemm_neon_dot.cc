@@ -2,8 +2,6 @@
 // DetectCpuFeatures().dotprod says the CPU has it.
 #include <arm_neon.h>
 
-#include <cstring>
-
 #include "kernels/arm/qgemm_neon.h"
 
 namespace kinglet::kernels::arm {
@@ -12,9 +10,7 @@ namespace {
 // The quad of row `a` at step q in every 32-bit lane: sdot multiplies each lane's four weights
 // (one column's 4 K values) by it and adds the sum into that column's int32 lane.
 inline int8x16_t BroadcastQuad(const int8_t* a, int64_t q) {
-  int32_t quad;
-  std::memcpy(&quad, a + q * 4, sizeof(quad));
-  return vreinterpretq_s8_s32(vdupq_n_s32(quad));
+  return vreinterpretq_s8_s32(vdupq_n_s32(QuadAt(a, q)));
 }
 
 #define KINGLET_ROW(r)                                  \

@@ -2,18 +2,12 @@
 
 #include <immintrin.h>
 
-#include <cstring>
-
 namespace kinglet::kernels::x86 {
 namespace {
 
 // The quad of row `a` at step q, in every 32-bit lane: the step's 32 weights are 8 columns x the
 // same 4 K values.
-inline __m256i BroadcastQuad(const int8_t* a, int64_t q) {
-  int32_t quad;
-  std::memcpy(&quad, a + q * 4, sizeof(quad));
-  return _mm256_set1_epi32(quad);
-}
+inline __m256i BroadcastQuad(const int8_t* a, int64_t q) { return _mm256_set1_epi32(QuadAt(a, q)); }
 
 // sum + the step's products for one row: |a| times w with a's sign applied (vpsignb zeroes the
 // weight where a is 0, which |a| = 0 does anyway) makes a * w with an unsigned first operand, as

@@ -205,6 +205,11 @@ int main(int argc, char** argv) {
       {"squeezenet fire6 expand 3x3", 192, 729, 432},
       {"squeezenet fire9 expand 3x3", 256, 169, 576},
       {"mobilenet_v2 7x7 expand 1x1", 960, 49, 160},
+      {"mobilenet_v2 7x7 project 1x1", 320, 49, 960},
+      {"mobilenet_v2 7x7 last 1x1", 1280, 49, 320},
+      {"mobilenet_v2 14x14 expand 1x1", 576, 196, 96},
+      {"mobilenet_v2 14x14 project 1x1", 96, 196, 576},
+      {"mobilenet_v2 112x112 1x1", 16, 12544, 32},
       {"lenet300 fc1 batch 1", 1, 300, 784},
   };
   std::printf("%-30s %6s %6s %6s  %-16s %9s %8s\n", "shape", "m", "n", "k", "kernel", "GFLOP/s", "of peak");

@@ -13,6 +13,13 @@ namespace kinglet::kernels {
 inline void CopyShortRun(const float* src, int64_t count, float* dst) {
   constexpr int64_t kBlock = 8;
   if (count < kBlock) {
+    // 4-7 floats (7x7 planes' rows): two overlapping 4-float moves.
+    constexpr int64_t kHalf = kBlock / 2;
+    if (count >= kHalf) {
+      std::memcpy(dst, src, sizeof(float) * kHalf);
+      std::memcpy(dst + count - kHalf, src + count - kHalf, sizeof(float) * kHalf);
+      return;
+    }
     for (int64_t j = 0; j < count; ++j) dst[j] = src[j];
     return;
   }

@@ -1,25 +1,27 @@
 #include "kernels/depthwise_conv_2d.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "kernels/copy_run.h"
 #include "kernels/fused_activation_inline.h"
+#include "kernels/lanes.h"
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
 namespace kinglet::kernels {
 namespace {
 
+constexpr int64_t kBlock = 8;  // floats per Lanes8
+
 // The 3x3 path's input: the channel inside a zero border as wide as the padding, split for
 // stride 2 into its four (row parity, column parity) planes. In those planes output (oh, ow)
-// reads, for every tap, the element at oh * cols + ow plus a shift fixed per tap, so a whole
-// channel is one run of nine shifted streams with no row tails (MobileNet's 7x7 and 14x14 planes
-// would otherwise spend most of their time in them) and no strided reads.
+// reads, for every tap, the element at oh * cols + ow plus a shift fixed per tap, so an output row
+// is nine shifted contiguous streams, with no bounds tests and no strided reads.
 struct Planes {
   int64_t stride;        // 1 or 2; stride * stride planes
   int64_t rows, cols;    // of each plane
-  int64_t plane_floats;  // rows * cols plus the few floats the last outputs' taps read past it
-  int64_t run;           // outputs computed: out_h * cols (columns past out_w are dropped)
+  int64_t plane_floats;  // rows * cols plus the floats a row's last 8-float block reads past it
 };
 
 Planes PlanesOf(const reference::ConvParams& p) {
@@ -28,8 +30,7 @@ Planes PlanesOf(const reference::ConvParams& p) {
   const int64_t s = std::max<int64_t>(g.stride, 1);
   g.rows = (p.in_spatial[0] + p.pads_begin[0] + p.pads_end[0] + s - 1) / s;
   g.cols = (p.in_spatial[1] + p.pads_begin[1] + p.pads_end[1] + s - 1) / s;
-  g.plane_floats = (g.rows * g.cols + 4 + 15) / 16 * 16;
-  g.run = p.out_spatial[0] * g.cols;
+  g.plane_floats = (g.rows * g.cols + kBlock + 15) / 16 * 16;
   return g;
 }
 
@@ -43,7 +44,7 @@ bool IsThreeByThree(const reference::ConvParams& p) {
 size_t PlaneBytes(const reference::ConvParams& p) {
   if (!IsThreeByThree(p)) return 0;
   const Planes g = PlanesOf(p);
-  return (static_cast<size_t>(g.stride * g.stride * g.plane_floats + g.run) * sizeof(float) + 63) / 64 * 64;
+  return (static_cast<size_t>(g.stride * g.stride * g.plane_floats) * sizeof(float) + 63) / 64 * 64;
 }
 
 // Output columns [lo, hi) whose tap at input column ow * stride + offset lies in [0, in_w).
@@ -53,24 +54,51 @@ void ValidColumns(int64_t offset, int64_t stride, int64_t in_w, int64_t out_w, i
   if (*hi < *lo) *hi = *lo;
 }
 
-// Copies the channel in (padded row h + pad, column w + pad, split by parity for stride 2) and
-// zeroes the rest: for stride 1 only the border, which every row's copy would otherwise rewrite.
+// even[j] = src[2j], odd[j] = src[2j + 1] for j < pairs, in blocks of 8 or 4 pairs, the last one
+// overlapping its predecessor (as CopyShortRun): the compiler's own loop left the 7-28 pairs of
+// MobileNet's small stride-2 rows mostly to its scalar remainder.
+[[gnu::always_inline]] inline void Deinterleave(const float* src, int64_t pairs, float* even, float* odd) {
+  if (pairs >= 8) {
+    const LaneIndices8 even_lanes = {0, 2, 4, 6, 8, 10, 12, 14}, odd_lanes = even_lanes + 1;
+    auto block = [&](int64_t j) {
+      Lanes8 a, b;
+      LoadLanes(src + 2 * j, &a);
+      LoadLanes(src + 2 * j + kBlock, &b);
+      StoreLanes(__builtin_shuffle(a, b, even_lanes), even + j);
+      StoreLanes(__builtin_shuffle(a, b, odd_lanes), odd + j);
+    };
+    for (int64_t j = 0; j + kBlock <= pairs; j += kBlock) block(j);
+    if (pairs % kBlock != 0) block(pairs - kBlock);
+  } else if (pairs >= 4) {
+    const LaneIndices4 even_lanes = {0, 2, 4, 6}, odd_lanes = even_lanes + 1;
+    auto block = [&](int64_t j) {
+      Lanes4 a, b;
+      LoadLanes(src + 2 * j, &a);
+      LoadLanes(src + 2 * j + 4, &b);
+      StoreLanes(__builtin_shuffle(a, b, even_lanes), even + j);
+      StoreLanes(__builtin_shuffle(a, b, odd_lanes), odd + j);
+    };
+    block(0);
+    if (pairs > 4) block(pairs - 4);
+  } else {
+    for (int64_t j = 0; j < pairs; ++j) {
+      even[j] = src[2 * j];
+      odd[j] = src[2 * j + 1];
+    }
+  }
+}
+
+// Copies the channel to padded row h + pad, column w + pad (split by parity for stride 2). Only
+// input elements are written: every channel lands on the same positions, so the zeros around
+// them, written once per task, stay.
 [[gnu::always_inline]] inline void FillPlanes(const reference::ConvParams& p, const Planes& g, const float* x,
                                               float* planes) {
   const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
   const int64_t top = p.pads_begin[0], left = p.pads_begin[1];
   if (g.stride == 1) {
-    std::fill_n(planes, top * g.cols, 0.0f);
-    for (int64_t h = 0; h < in_h; ++h) {
-      float* row = planes + (h + top) * g.cols;
-      std::fill_n(row, left, 0.0f);
-      CopyShortRun(x + h * in_w, in_w, row + left);
-      std::fill(row + left + in_w, row + g.cols, 0.0f);
-    }
-    std::fill(planes + (in_h + top) * g.cols, planes + g.plane_floats, 0.0f);
+    for (int64_t h = 0; h < in_h; ++h) CopyShortRun(x + h * in_w, in_w, planes + (h + top) * g.cols + left);
     return;
   }
-  std::fill_n(planes, 4 * g.plane_floats, 0.0f);
   for (int64_t h = 0; h < in_h; ++h) {
     const float* src = x + h * in_w;
     const int64_t ph = h + top;
@@ -81,19 +109,42 @@ void ValidColumns(int64_t offset, int64_t stride, int64_t in_w, int64_t out_w, i
     float* from_even = (left % 2 == 0 ? even : odd) + left / 2;
     float* from_odd = (left % 2 == 0 ? odd : even) + (left + 1) / 2;
     const int64_t pairs = in_w / 2;
-    for (int64_t j = 0; j < pairs; ++j) {
-      from_even[j] = src[2 * j];
-      from_odd[j] = src[2 * j + 1];
-    }
+    Deinterleave(src, pairs, from_even, from_odd);
     if (in_w % 2 != 0) from_even[pairs] = src[in_w - 1];
   }
 }
 
-// z[i] = bias + the nine taps of output i of the run. Always inlined, so it is compiled for its
-// caller's ISA (AVX2 on x86-64).
+// The fused activation as a clamp to [lo, hi] in the same comparisons as ApplyActivationInline:
+// ReLU is [0, inf], Clip [min, max], none [-inf, inf]. Other kinds clamp nothing here and run on
+// the finished row.
+struct Clamp {
+  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+  bool row_pass = false;
+};
+
+Clamp ClampOf(const reference::FusedActivationParams& a) {
+  Clamp c;
+  if (a.kind == reference::FusedActivationKind::kRelu) {
+    c.lo = 0.0f;
+  } else if (a.kind == reference::FusedActivationKind::kClip) {
+    c.lo = a.min;
+    c.hi = a.max;
+  } else {
+    c.row_pass = a.kind != reference::FusedActivationKind::kNone;
+  }
+  return c;
+}
+
+// Output rows of one channel, written straight to y in 8-float blocks with bias and activation
+// applied in registers: a row's last block spills into the next row, which is written after it,
+// and only the block that would spill past the channel's plane is stored lane by lane. The taps
+// of a block's lanes past the row read the plane's next columns or its slack: harmless, the lanes
+// are overwritten. Always inlined, so it is compiled for its caller's ISA (AVX2 on x86-64).
 template <int S>
-[[gnu::always_inline]] inline void Run3x3(const float* planes, const Planes& g, const float* w, float bias,
-                                          float* __restrict z) {
+[[gnu::always_inline]] inline void Rows3x3(const reference::ConvParams& p, const Planes& g,
+                                           const float* planes, const float* w, float bias,
+                                           const Clamp& clamp,
+                                           const reference::FusedActivationParams& activation, float* y) {
   const float* s[9];
   for (int kh = 0; kh < 3; ++kh) {
     for (int kw = 0; kw < 3; ++kw) {
@@ -104,26 +155,65 @@ template <int S>
               *s8 = s[8];
   const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7],
               w8 = w[8];
-  for (int64_t i = 0; i < g.run; ++i) {
-    z[i] = bias + w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i] + w4 * s4[i] + w5 * s5[i] + w6 * s6[i] +
-           w7 * s7[i] + w8 * s8[i];
+  const float lo = clamp.lo, hi = clamp.hi;
+  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1], plane = out_h * out_w;
+  for (int64_t oh = 0; oh < out_h; ++oh) {
+    const int64_t at = oh * g.cols;
+    float* y_row = y + oh * out_w;
+    for (int64_t j = 0; j < out_w; j += kBlock) {
+      // Named, not an array: a loop of loads into an array went through the stack.
+      Lanes8 t0, t1, t2, t3, t4, t5, t6, t7, t8;
+      LoadLanes(s0 + at + j, &t0);
+      LoadLanes(s1 + at + j, &t1);
+      LoadLanes(s2 + at + j, &t2);
+      LoadLanes(s3 + at + j, &t3);
+      LoadLanes(s4 + at + j, &t4);
+      LoadLanes(s5 + at + j, &t5);
+      LoadLanes(s6 + at + j, &t6);
+      LoadLanes(s7 + at + j, &t7);
+      LoadLanes(s8 + at + j, &t8);
+      // Summed by kernel row: three short chains instead of one of nine dependent adds (a small
+      // plane's row is one or two blocks, too few for out-of-order execution to hide it).
+      Lanes8 v = bias + (w0 * t0 + w1 * t1 + w2 * t2) +
+                 ((w3 * t3 + w4 * t4 + w5 * t5) + (w6 * t6 + w7 * t7 + w8 * t8));
+      v = v < lo ? lo : v;
+      v = hi < v ? hi : v;
+      if (oh * out_w + j + kBlock <= plane) {
+        StoreLanes(v, y_row + j);
+      } else {
+        float last[kBlock];
+        StoreLanes(v, last);
+        for (int64_t i = 0; i < out_w - j; ++i) y_row[j + i] = last[i];
+      }
+    }
+    if (clamp.row_pass) reference::ApplyFusedActivation(activation, y_row, out_w);
   }
 }
 
-KINGLET_SIMD_AVX2_ONLY void ThreeByThreePlane(const reference::ConvParams& p, const float* x, const float* w,
-                                              float bias, const reference::FusedActivationParams& activation,
-                                              float* y, float* buffer) {
+// Channels [begin, end) of the batch's output (t = n * out_channels + m).
+KINGLET_SIMD_AVX2_ONLY void ThreeByThreeChannels(const reference::ConvParams& p, int64_t begin, int64_t end,
+                                                 const float* x, const float* w, const float* bias,
+                                                 const reference::FusedActivationParams& activation, float* y,
+                                                 float* planes) {
   const Planes g = PlanesOf(p);
-  float* z = buffer + g.stride * g.stride * g.plane_floats;
-  FillPlanes(p, g, x, buffer);
-  if (g.stride == 1) {
-    Run3x3<1>(buffer, g, w, bias, z);
-  } else {
-    Run3x3<2>(buffer, g, w, bias, z);
+  const Clamp clamp = ClampOf(activation);
+  const int64_t multiplier = p.out_channels / p.group;
+  const int64_t in_plane = p.in_spatial[0] * p.in_spatial[1];
+  const int64_t out_plane = p.out_spatial[0] * p.out_spatial[1];
+  std::fill_n(planes, g.stride * g.stride * g.plane_floats, 0.0f);
+  for (int64_t t = begin; t < end; ++t) {
+    const int64_t n = t / p.out_channels, m = t % p.out_channels;
+    // With a channel multiplier > 1 consecutive outputs read one input channel: copied once.
+    if (t == begin || m % multiplier == 0) {
+      FillPlanes(p, g, x + (n * p.in_channels + m / multiplier) * in_plane, planes);
+    }
+    const float b = bias != nullptr ? bias[m] : 0.0f;
+    if (g.stride == 1) {
+      Rows3x3<1>(p, g, planes, w + m * 9, b, clamp, activation, y + t * out_plane);
+    } else {
+      Rows3x3<2>(p, g, planes, w + m * 9, b, clamp, activation, y + t * out_plane);
+    }
   }
-  ApplyActivationInline(activation, z, g.run);
-  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
-  for (int64_t oh = 0; oh < out_h; ++oh) CopyShortRun(z + oh * g.cols, out_w, y + oh * out_w);
 }
 
 // Any other geometry: each output row accumulates kh x kw shifted input rows, each scaled by one
@@ -173,25 +263,31 @@ size_t DepthwiseConv2dScratchBytes(const reference::ConvParams& p, int threads) 
 void DepthwiseConv2d(const reference::ConvParams& p, const float* x, const float* w, const float* bias,
                      const reference::FusedActivationParams& activation, float* y, runtime::ThreadPool* pool,
                      void* scratch) {
+  const int64_t channels = p.batch * p.out_channels;
+  // The scratch is sized for the 3x3 path either way; without SIMD kernels GeneralPlane runs.
+  if (IsThreeByThree(p) && SimdKernelsAvailable()) {
+    // A few runs of channels per thread: each zeroes its planes once, and a small plane's channel
+    // (7x7: a few hundred cycles) is not a task of its own.
+    const int64_t threads = pool != nullptr ? pool->size() : 1;
+    const int64_t tasks = std::min(channels, threads * 4);
+    const int64_t chunk = (channels + tasks - 1) / tasks;
+    const size_t plane_bytes = PlaneBytes(p);
+    runtime::ParallelFor(pool, tasks, [&](int64_t task, int slot) {
+      const int64_t begin = task * chunk, end = std::min(channels, begin + chunk);
+      float* planes = reinterpret_cast<float*>(static_cast<char*>(scratch) + plane_bytes * slot);
+      if (begin < end) ThreeByThreeChannels(p, begin, end, x, w, bias, activation, y, planes);
+    });
+    return;
+  }
   const int64_t multiplier = p.out_channels / p.group;
   const int64_t in_plane = p.in_spatial[0] * p.in_spatial[1];
   const int64_t out_plane = p.out_spatial[0] * p.out_spatial[1];
   const int64_t taps = p.kernel[0] * p.kernel[1];
-  // The scratch is sized for the 3x3 path either way; without SIMD kernels GeneralPlane runs.
-  const bool three_by_three = IsThreeByThree(p) && SimdKernelsAvailable();
-  const size_t plane_bytes = PlaneBytes(p);
-  auto task = [&](int64_t t, int slot) {
+  runtime::ParallelFor(pool, channels, [&](int64_t t, int) {
     const int64_t n = t / p.out_channels, m = t % p.out_channels;
-    const float* x_c = x + (n * p.in_channels + m / multiplier) * in_plane;
-    const float b = bias != nullptr ? bias[m] : 0.0f;
-    if (three_by_three) {
-      float* buffer = reinterpret_cast<float*>(static_cast<char*>(scratch) + plane_bytes * slot);
-      ThreeByThreePlane(p, x_c, w + m * taps, b, activation, y + t * out_plane, buffer);
-    } else {
-      GeneralPlane(p, x_c, w + m * taps, b, activation, y + t * out_plane);
-    }
-  };
-  runtime::ParallelFor(pool, p.batch * p.out_channels, task);
+    GeneralPlane(p, x + (n * p.in_channels + m / multiplier) * in_plane, w + m * taps,
+                 bias != nullptr ? bias[m] : 0.0f, activation, y + t * out_plane);
+  });
 }
 
 }  // namespace kinglet::kernels

@@ -1,10 +1,10 @@
 // Depthwise 2-D convolution (every group reads one input channel — MobileNet's 3x3 layers) run
 // directly, not as a GEMM: a group's GEMM would be 1 x (kh*kw) x out_size, all packing and no
 // reuse. A 3x3 undilated conv with stride 1 or 2 copies the channel into a zero-padded plane
-// (split by row and column parity for stride 2) and computes the whole channel as one vectorised
-// run of nine shifted multiply-adds; other geometries accumulate kh x kw shifted input rows into
-// the output row. Bias and the fused activation are
-// applied per row. Same contract as reference::Conv (plus the activation), tested against it.
+// (split by row and column parity for stride 2) and computes each output row in 8-float blocks
+// of nine shifted multiply-adds, bias and activation included, written straight to the output;
+// other geometries accumulate kh x kw shifted input rows into the output row. Same contract as
+// reference::Conv (plus the activation), tested against it.
 #pragma once
 
 #include <cstddef>

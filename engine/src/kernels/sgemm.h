@@ -52,6 +52,10 @@ struct SgemmKernel {
   // spend a whole 16-wide tile on its last one.
   int narrow_nr = 0;
   SgemmTileFn narrow_tile = nullptr;
+  // Optional: a tile computing only column 0 (same contract otherwise), run once per live column
+  // on a ragged edge of one or two (odd planes: 49, 3025, 12321 columns): a dot product over the
+  // A panel's rows per K step, a fraction of the narrow tile's work.
+  SgemmTileFn column_tile = nullptr;
 };
 
 constexpr int kMaxSgemmTile = 512;

@@ -256,8 +256,7 @@ void RunTask(const SgemmKernel& kernel, const SgemmProblem& pr, int64_t i_begin,
             // A ragged right edge: run a tile into a local buffer, keep the live part.
             if (kernel.column_tile != nullptr && cols <= kColumnTileCols) {
               for (int64_t c = 0; c < cols; ++c) {
-                kernel.column_tile(kc, a_panel, b_panel + c, ldb, edge + c, nr, static_cast<int>(rows), false,
-                                   nullptr);
+                kernel.column_tile(kc, a_panel, b_panel + c, ldb, edge + c, nr, static_cast<int>(rows));
               }
             } else {
               const bool narrow = kernel.narrow_tile != nullptr && cols <= kernel.narrow_nr;

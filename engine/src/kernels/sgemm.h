@@ -41,6 +41,9 @@ struct TileEpilogue {
 // is not a multiple of MR stores straight to C instead of through a bounce buffer.
 using SgemmTileFn = void (*)(int64_t k, const float* a_panel, const float* b_panel, int64_t ldb, float* c,
                              int64_t ldc, int rows, bool accumulate, const TileEpilogue* epilogue);
+// Column 0 of the product above for the first `rows` rows, stored to c (row stride ldc).
+using SgemmColumnFn = void (*)(int64_t k, const float* a_panel, const float* b_panel, int64_t ldb, float* c,
+                               int64_t ldc, int rows);
 
 struct SgemmKernel {
   const char* name;
@@ -52,10 +55,10 @@ struct SgemmKernel {
   // spend a whole 16-wide tile on its last one.
   int narrow_nr = 0;
   SgemmTileFn narrow_tile = nullptr;
-  // Optional: a tile computing only column 0 (same contract otherwise), run once per live column
-  // on a ragged edge of one or two (odd planes: 49, 3025, 12321 columns): a dot product over the
-  // A panel's rows per K step, a fraction of the narrow tile's work.
-  SgemmTileFn column_tile = nullptr;
+  // Optional: C's column 0 for `rows` rows, overwritten (no accumulate, no epilogue), run once
+  // per live column on a ragged edge of one or two (odd planes: 49, 3025, 12321 columns) into the
+  // bounce buffer: A's rows times one value of B per K step, a fraction of the narrow tile's work.
+  SgemmColumnFn column_tile = nullptr;
 };
 
 constexpr int kMaxSgemmTile = 512;

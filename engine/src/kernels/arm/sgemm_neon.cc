@@ -127,8 +127,7 @@ void Tile8x4(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
 
 // Column 0 only: a K step's eight rows of A are two vectors times one value of B — an eighth of
 // Tile8x4's FMAs. Two K steps per pass into separate accumulators hide the FMA latency.
-void Tile8x1(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
-             bool accumulate, const TileEpilogue* e) {
+void Tile8x1(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows) {
   float32x4_t lo0 = vdupq_n_f32(0.0f), hi0 = lo0, lo1 = lo0, hi1 = lo0;
   int64_t l = 0;
   for (; l + 2 <= k; l += 2) {
@@ -144,18 +143,7 @@ void Tile8x1(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
   float sums[kRows];
   vst1q_f32(sums, vaddq_f32(lo0, lo1));
   vst1q_f32(sums + 4, vaddq_f32(hi0, hi1));
-  for (int r = 0; r < rows; ++r) {
-    float v = sums[r];
-    float* out = c + r * ldc;
-    if (accumulate) v += *out;
-    if (e != nullptr) {
-      if (e->row_bias != nullptr) v += e->row_bias[r];
-      if (e->col_bias != nullptr) v += e->col_bias[0];
-      // As Finish: NEON's max/min keep a NaN.
-      if (e->clamp) v = vminq_f32(vdupq_n_f32(e->hi), vmaxq_f32(vdupq_n_f32(e->lo), vdupq_n_f32(v)))[0];
-    }
-    *out = v;
-  }
+  for (int r = 0; r < rows; ++r) c[r * ldc] = sums[r];
 }
 
 }  // namespace

@@ -127,8 +127,8 @@ void Tile6x8(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
 // the next step's and ignored; the last step loads masked, so nothing past the panel is read)
 // times one value of B — a sixth of Tile6x8's FMAs. Four K steps per pass into separate
 // accumulators hide the FMA latency.
-void Tile6x1(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
-             bool accumulate, const TileEpilogue* e) {
+void Tile6x1(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows) {
+  if (k <= 0) return;
   __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
   int64_t l = 0;
   for (; l + 4 < k; l += 4) {
@@ -137,28 +137,13 @@ void Tile6x1(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
     s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + (l + 2) * kRows), _mm256_broadcast_ss(b + (l + 2) * ldb), s2);
     s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + (l + 3) * kRows), _mm256_broadcast_ss(b + (l + 3) * ldb), s3);
   }
-  for (; l + 1 < k; ++l) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + l * kRows), _mm256_broadcast_ss(b + l * ldb), s0);
-  }
-  if (l < k) {
-    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-    s1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + l * kRows, six), _mm256_broadcast_ss(b + l * ldb), s1);
+  const __m256i live = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  for (; l < k; ++l) {
+    s0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + l * kRows, live), _mm256_broadcast_ss(b + l * ldb), s0);
   }
   alignas(32) float sums[8];
   _mm256_store_ps(sums, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-  for (int r = 0; r < rows; ++r) {
-    float v = sums[r];
-    float* out = c + r * ldc;
-    if (accumulate) v += *out;
-    if (e != nullptr) {
-      if (e->row_bias != nullptr) v += e->row_bias[r];
-      if (e->col_bias != nullptr) v += e->col_bias[0];
-      // max(lo, v) then min(hi, v) with the bound first, as Finish: NaN stays NaN.
-      if (e->clamp)
-        v = _mm_cvtss_f32(_mm_min_ss(_mm_set_ss(e->hi), _mm_max_ss(_mm_set_ss(e->lo), _mm_set_ss(v))));
-    }
-    *out = v;
-  }
+  for (int r = 0; r < rows; ++r) c[r * ldc] = sums[r];
 }
 
 }  // namespace

@@ -187,13 +187,18 @@ size_t APackBytes(const SgemmKernel& kernel, const SgemmProblem& pr, const Parti
 
 // Whether the tiles read a row-major B view where it lies instead of packing it: packing copies
 // all of B once per task, which costs as much as the product itself when K or M is small (1x1
-// convolutions, Winograd's per-point GEMMs). Not when B's rows are a multiple of 256 bytes
-// apart: a panel's rows would then share a few cache sets (56x56 and 112x112 planes) and evict
-// one another between row panels. Nor when B has fewer than four panels (7x7 planes' 49
-// columns): packed, the whole K block of B is a few L1-sized panels every row panel of A reuses,
-// and MobileNetV2's 7x7 1x1 convs measured 7-10% faster (bench/engine/gemm_bench).
+// convolutions, Winograd's per-point GEMMs). Packed, though:
+// - when B's rows are a multiple of 256 bytes apart (56x56 and 112x112 planes), a panel's rows
+//   share a few cache sets and evict one another between row panels — if there are many row
+//   panels (more than one block of A) and the panel is more than 32 rows deep; below either,
+//   reading in place measured 5-20% faster (MobileNetV2's 1x1 convs on 56x56 and 112x112 planes,
+//   16-96 output channels or 24-32 input ones) and above both 3-14% slower (128 x 3136 x 128);
+// - when B has fewer than four panels (7x7 planes' 49 columns): packed, the K block of B is a
+//   few L1-sized panels that every row panel of A reuses (MobileNetV2's 7x7 1x1 convs 7-10%).
 bool ReadsBInPlace(const SgemmKernel& kernel, const SgemmProblem& pr) {
-  return pr.packed_b == nullptr && pr.b.col_stride == 1 && pr.b.row_stride % 64 != 0 && pr.n >= 4 * kernel.nr;
+  if (pr.packed_b != nullptr || pr.b.col_stride != 1 || pr.n < 4 * kernel.nr) return false;
+  constexpr int64_t kShallowPanel = 32;
+  return pr.b.row_stride % 64 != 0 || pr.m <= McOf(kernel) || std::min(pr.k, kKc) <= kShallowPanel;
 }
 
 // One task: rows [i_begin, i_end) x columns [j_begin, j_end) of C, all of K.

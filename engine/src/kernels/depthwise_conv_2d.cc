@@ -137,64 +137,78 @@ Clamp ClampOf(const reference::FusedActivationParams& a) {
 
 // Output rows of one channel, written straight to y in 8-float blocks with bias and activation
 // applied in registers: a row's last block spills into the next row, which is written after it,
-// and only the block that would spill past the channel's plane is stored lane by lane. The taps
+// and only a block that would reach past y[limit] is stored lane by lane. The taps
 // of a block's lanes past the row read the plane's next columns or its slack: harmless, the lanes
 // are overwritten. Always inlined, so it is compiled for its caller's ISA (AVX2 on x86-64).
 template <int S>
 [[gnu::always_inline]] inline void Rows3x3(const reference::ConvParams& p, const Planes& g,
                                            const float* planes, const float* w, float bias,
                                            const Clamp& clamp,
-                                           const reference::FusedActivationParams& activation, float* y) {
-  const float* s[9];
+                                           const reference::FusedActivationParams& activation, int64_t limit,
+                                           float* y) {
+  // Kernel row kh reads plane row (oh + kh / S) of the planes of row parity kh % S: columns j,
+  // j + 1, j + 2 of one plane for stride 1; for stride 2 columns j and j + 1 of the even-column
+  // plane and j of the odd one. Three (six) row pointers and constant offsets keep the loop's
+  // addresses in registers.
+  const float* even[3];
+  const float* odd[3];
   for (int kh = 0; kh < 3; ++kh) {
-    for (int kw = 0; kw < 3; ++kw) {
-      s[kh * 3 + kw] = planes + ((kh % S) * S + kw % S) * g.plane_floats + (kh / S) * g.cols + kw / S;
-    }
+    even[kh] = planes + (kh % S) * S * g.plane_floats + (kh / S) * g.cols;
+    odd[kh] = even[kh] + (S == 2 ? g.plane_floats : 1);
   }
-  const float *s0 = s[0], *s1 = s[1], *s2 = s[2], *s3 = s[3], *s4 = s[4], *s5 = s[5], *s6 = s[6], *s7 = s[7],
-              *s8 = s[8];
-  const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7],
-              w8 = w[8];
-  const float lo = clamp.lo, hi = clamp.hi;
-  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1], plane = out_h * out_w;
+  // Broadcast once per channel, not per row: GCC, short of registers, re-broadcast float weights
+  // at every row (a third of a 7x7 plane's instructions); vectors it spills are reloaded as
+  // memory operands instead.
+  const Lanes8 zero = {};
+  const Lanes8 w0 = zero + w[0], w1 = zero + w[1], w2 = zero + w[2], w3 = zero + w[3], w4 = zero + w[4],
+               w5 = zero + w[5], w6 = zero + w[6], w7 = zero + w[7], w8 = zero + w[8];
+  const Lanes8 lo = zero + clamp.lo, hi = zero + clamp.hi, bias_v = zero + bias;
+  constexpr int kThird = S == 2 ? 1 : 2;  // the kw = 2 tap's offset in the even plane
+  auto block = [&](int64_t at, Lanes8* out) {
+    // Named, not an array: a loop of loads into an array went through the stack.
+    Lanes8 t0, t1, t2, t3, t4, t5, t6, t7, t8;
+    LoadLanes(even[0] + at, &t0);
+    LoadLanes(odd[0] + at, &t1);
+    LoadLanes(even[0] + at + kThird, &t2);
+    LoadLanes(even[1] + at, &t3);
+    LoadLanes(odd[1] + at, &t4);
+    LoadLanes(even[1] + at + kThird, &t5);
+    LoadLanes(even[2] + at, &t6);
+    LoadLanes(odd[2] + at, &t7);
+    LoadLanes(even[2] + at + kThird, &t8);
+    // Summed by kernel row: three short chains instead of one of nine dependent adds (a small
+    // plane's row is one or two blocks, too few for out-of-order execution to hide it).
+    Lanes8 v = bias_v + (w0 * t0 + w1 * t1 + w2 * t2) +
+               ((w3 * t3 + w4 * t4 + w5 * t5) + (w6 * t6 + w7 * t7 + w8 * t8));
+    v = v < lo ? lo : v;
+    *out = hi < v ? hi : v;
+  };
+  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
   for (int64_t oh = 0; oh < out_h; ++oh) {
-    const int64_t at = oh * g.cols;
     float* y_row = y + oh * out_w;
     for (int64_t j = 0; j < out_w; j += kBlock) {
-      // Named, not an array: a loop of loads into an array went through the stack.
-      Lanes8 t0, t1, t2, t3, t4, t5, t6, t7, t8;
-      LoadLanes(s0 + at + j, &t0);
-      LoadLanes(s1 + at + j, &t1);
-      LoadLanes(s2 + at + j, &t2);
-      LoadLanes(s3 + at + j, &t3);
-      LoadLanes(s4 + at + j, &t4);
-      LoadLanes(s5 + at + j, &t5);
-      LoadLanes(s6 + at + j, &t6);
-      LoadLanes(s7 + at + j, &t7);
-      LoadLanes(s8 + at + j, &t8);
-      // Summed by kernel row: three short chains instead of one of nine dependent adds (a small
-      // plane's row is one or two blocks, too few for out-of-order execution to hide it).
-      Lanes8 v = bias + (w0 * t0 + w1 * t1 + w2 * t2) +
-                 ((w3 * t3 + w4 * t4 + w5 * t5) + (w6 * t6 + w7 * t7 + w8 * t8));
-      v = v < lo ? lo : v;
-      v = hi < v ? hi : v;
-      if (oh * out_w + j + kBlock <= plane) {
+      Lanes8 v;
+      block(oh * g.cols + j, &v);
+      if (oh * out_w + j + kBlock <= limit) {
         StoreLanes(v, y_row + j);
       } else {
         float last[kBlock];
         StoreLanes(v, last);
-        for (int64_t i = 0; i < out_w - j; ++i) y_row[j + i] = last[i];
+        CopyFewFloats(last, out_w - j, y_row + j);
       }
     }
     if (clamp.row_pass) reference::ApplyFusedActivation(activation, y_row, out_w);
   }
 }
 
-// Channels [begin, end) of the batch's output (t = n * out_channels + m).
-KINGLET_SIMD_AVX2_ONLY void ThreeByThreeChannels(const reference::ConvParams& p, int64_t begin, int64_t end,
-                                                 const float* x, const float* w, const float* bias,
-                                                 const reference::FusedActivationParams& activation, float* y,
-                                                 float* planes) {
+// Channels [begin, end) of the batch's output (t = n * out_channels + m). An output channel's
+// last blocks may spill into the next ones' planes — written after it by this same task — so only
+// blocks that would reach past the task's last channel are stored lane by lane.
+KINGLET_SIMD_AVX2_FMA_ONLY void ThreeByThreeChannels(const reference::ConvParams& p, int64_t begin,
+                                                     int64_t end, const float* x, const float* w,
+                                                     const float* bias,
+                                                     const reference::FusedActivationParams& activation,
+                                                     float* y, float* planes) {
   const Planes g = PlanesOf(p);
   const Clamp clamp = ClampOf(activation);
   const int64_t multiplier = p.out_channels / p.group;
@@ -208,10 +222,11 @@ KINGLET_SIMD_AVX2_ONLY void ThreeByThreeChannels(const reference::ConvParams& p,
       FillPlanes(p, g, x + (n * p.in_channels + m / multiplier) * in_plane, planes);
     }
     const float b = bias != nullptr ? bias[m] : 0.0f;
+    const int64_t limit = (end - t) * out_plane;  // the floats to the end of this task's channels
     if (g.stride == 1) {
-      Rows3x3<1>(p, g, planes, w + m * 9, b, clamp, activation, y + t * out_plane);
+      Rows3x3<1>(p, g, planes, w + m * 9, b, clamp, activation, limit, y + t * out_plane);
     } else {
-      Rows3x3<2>(p, g, planes, w + m * 9, b, clamp, activation, y + t * out_plane);
+      Rows3x3<2>(p, g, planes, w + m * 9, b, clamp, activation, limit, y + t * out_plane);
     }
   }
 }

@@ -11,8 +11,13 @@
 // reference kernel, or GEMM instead of Winograd). x86 apps run on laptops and desktops, where
 // AVX2 has been standard since 2013; the phones are ARM.
 //
-// Elsewhere both markers are empty and SimdKernelsAvailable() is true. The C++ stays one portable
-// source. No FMA variant: contracting a * b + c would change results against the reference.
+// KINGLET_SIMD_AVX2_FMA_ONLY: the same, with FMA too (SimdKernelsAvailable() checks both), for a
+// kernel whose tests allow rounding differences (the depthwise 3x3 rows: fused multiply-adds
+// halve its arithmetic instructions, and aarch64 GCC fuses them anyway). The others stay unfused:
+// contracting a * b + c would change their results against the reference.
+//
+// Elsewhere the markers are empty and SimdKernelsAvailable() is true. The C++ stays one portable
+// source.
 #pragma once
 
 #include "kernels/cpu_features.h"
@@ -20,10 +25,12 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
 #define KINGLET_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #define KINGLET_SIMD_AVX2_ONLY __attribute__((target("avx2")))
+#define KINGLET_SIMD_AVX2_FMA_ONLY __attribute__((target("avx2,fma")))
 #define KINGLET_SIMD_AVX2_ONLY_ENABLED 1
 #else
 #define KINGLET_SIMD_CLONES
 #define KINGLET_SIMD_AVX2_ONLY
+#define KINGLET_SIMD_AVX2_FMA_ONLY
 #define KINGLET_SIMD_AVX2_ONLY_ENABLED 0
 #endif
 

@@ -155,6 +155,15 @@ TEST(ConvGemmTest, LargeLayersSplitAcrossThreadsMatchTheReference) {
   p.strides = {2, 2};
   p.out_spatial = {13, 14};
   Check(BestSgemmKernel(), p, false, rng, &pool, false, true);
+  // Column-matrix rows of 69 KB (576 x 30 floats): nine bands of three output rows, at least two
+  // per thread, so each thread fills and multiplies whole bands of its own (the last task empty).
+  p.in_channels = 64;
+  p.out_channels = 16;
+  p.in_spatial = p.out_spatial = {26, 30};
+  p.strides = {1, 1};
+  for (runtime::ThreadPool* threads : {&pool, static_cast<runtime::ThreadPool*>(nullptr)}) {
+    Check(BestSgemmKernel(), p, true, rng, threads, true, true);
+  }
 }
 
 TEST(ConvGemmTest, PointwiseReadsTheInputInPlace) {

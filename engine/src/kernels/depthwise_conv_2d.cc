@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "kernels/copy_run.h"
+#include "kernels/deinterleave.h"
 #include "kernels/fused_activation_inline.h"
 #include "kernels/lanes.h"
 #include "kernels/simd_clones.h"
@@ -52,40 +53,6 @@ void ValidColumns(int64_t offset, int64_t stride, int64_t in_w, int64_t out_w, i
   *lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
   *hi = offset > in_w - 1 ? 0 : std::min(out_w, (in_w - 1 - offset) / stride + 1);
   if (*hi < *lo) *hi = *lo;
-}
-
-// even[j] = src[2j], odd[j] = src[2j + 1] for j < pairs, in blocks of 8 or 4 pairs, the last one
-// overlapping its predecessor (as CopyShortRun): the compiler's own loop left the 7-28 pairs of
-// MobileNet's small stride-2 rows mostly to its scalar remainder.
-[[gnu::always_inline]] inline void Deinterleave(const float* src, int64_t pairs, float* even, float* odd) {
-  if (pairs >= 8) {
-    const LaneIndices8 even_lanes = {0, 2, 4, 6, 8, 10, 12, 14}, odd_lanes = even_lanes + 1;
-    auto block = [&](int64_t j) {
-      Lanes8 a, b;
-      LoadLanes(src + 2 * j, &a);
-      LoadLanes(src + 2 * j + kBlock, &b);
-      StoreLanes(__builtin_shuffle(a, b, even_lanes), even + j);
-      StoreLanes(__builtin_shuffle(a, b, odd_lanes), odd + j);
-    };
-    for (int64_t j = 0; j + kBlock <= pairs; j += kBlock) block(j);
-    if (pairs % kBlock != 0) block(pairs - kBlock);
-  } else if (pairs >= 4) {
-    const LaneIndices4 even_lanes = {0, 2, 4, 6}, odd_lanes = even_lanes + 1;
-    auto block = [&](int64_t j) {
-      Lanes4 a, b;
-      LoadLanes(src + 2 * j, &a);
-      LoadLanes(src + 2 * j + 4, &b);
-      StoreLanes(__builtin_shuffle(a, b, even_lanes), even + j);
-      StoreLanes(__builtin_shuffle(a, b, odd_lanes), odd + j);
-    };
-    block(0);
-    if (pairs > 4) block(pairs - 4);
-  } else {
-    for (int64_t j = 0; j < pairs; ++j) {
-      even[j] = src[2 * j];
-      odd[j] = src[2 * j + 1];
-    }
-  }
 }
 
 // Copies the channel to padded row h + pad, column w + pad (split by parity for stride 2). Only

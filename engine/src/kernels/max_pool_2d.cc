@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/copy_run.h"
+#include "kernels/deinterleave.h"
+#include "kernels/lanes.h"
 #include "kernels/simd_clones.h"
 #include "runtime/thread_pool.h"
 
@@ -228,6 +231,100 @@ KINGLET_SIMD_AVX2_ONLY void Pool2x2Rows(const reference::PoolParams& p, const fl
   }
 }
 
+// SqueezeNet's and firenet's pools: 2x2 or 3x3 windows at stride 2, undilated, no padding before
+// (ceil mode may add some after), every window starting inside the input. A window's first tap is
+// then an input element, and taps past the input's end can read -inf, which under the reference's
+// rule (a later tap wins only when strictly greater) never wins: every output is the same window,
+// with no edge columns or clipped last row (two thirds of a 14x14 plane's time by the row path).
+bool IsUnpaddedStride2(const reference::PoolParams& p) {
+  for (int d = 0; d < 2; ++d) {
+    if (p.kernel[d] != p.kernel[0] || (p.kernel[d] != 2 && p.kernel[d] != 3) || p.strides[d] != 2 ||
+        p.dilations[d] != 1 || p.pads_begin[d] != 0 || 2 * (p.out_spatial[d] - 1) >= p.in_spatial[d]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr int64_t kBlock = 8;  // floats per Lanes8
+
+int64_t RoundUpToBlock(int64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
+
+// A plane split by column parity, as the depthwise 3x3 path does: the even columns (room for the
+// third tap's shift and a block's lanes past the row) then the odd ones, rows as far as the last
+// window reaches; what the input does not cover is -inf.
+struct ParityPlanes {
+  int64_t rows, even_cols, odd_cols;
+  int64_t floats() const { return rows * (even_cols + odd_cols); }
+};
+
+ParityPlanes ParityOf(const reference::PoolParams& p) {
+  ParityPlanes g;
+  g.rows = std::max(p.in_spatial[0], 2 * (p.out_spatial[0] - 1) + p.kernel[0]);
+  g.even_cols = RoundUpToBlock(std::max(p.out_spatial[1] + 1, (p.in_spatial[1] + 1) / 2)) + kBlock;
+  g.odd_cols = RoundUpToBlock(std::max(p.out_spatial[1], p.in_spatial[1] / 2)) + kBlock;
+  return g;
+}
+
+// Output rows of one plane in 8-float blocks, taps in the reference's row-major order with the
+// strictly-greater rule (maxps). A row's last block spills into the next rows, written after it;
+// only a block that would reach past y[limit] is stored lane by lane.
+[[gnu::always_inline]] inline void ParityRows(const reference::PoolParams& p, const ParityPlanes& g,
+                                              const float* planes, int64_t limit, float* y) {
+  const float* even = planes;
+  const float* odd = planes + g.rows * g.even_cols;
+  const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1], k = p.kernel[0];
+  for (int64_t oh = 0; oh < out_h; ++oh) {
+    float* y_row = y + oh * out_w;
+    for (int64_t j = 0; j < out_w; j += kBlock) {
+      Lanes8 best, t;
+      LoadLanes(even + 2 * oh * g.even_cols + j, &best);  // the first tap: an input element
+      for (int64_t kh = 0; kh < k; ++kh) {
+        const float* e = even + (2 * oh + kh) * g.even_cols + j;
+        const float* o = odd + (2 * oh + kh) * g.odd_cols + j;
+        if (kh > 0) {
+          LoadLanes(e, &t);
+          best = t > best ? t : best;
+        }
+        LoadLanes(o, &t);
+        best = t > best ? t : best;
+        if (k == 3) {
+          LoadLanes(e + 1, &t);
+          best = t > best ? t : best;
+        }
+      }
+      if (oh * out_w + j + kBlock <= limit) {
+        StoreLanes(best, y_row + j);
+      } else {
+        float last[kBlock];
+        StoreLanes(best, last);
+        CopyFewFloats(last, out_w - j, y_row + j);
+      }
+    }
+  }
+}
+
+// Planes [begin, end): each split into `planes` (its -inf written once here; the input's
+// positions are the same for every plane) and pooled.
+KINGLET_SIMD_AVX2_ONLY void ParityPlanesRange(const reference::PoolParams& p, const float* x, float* y,
+                                              int64_t begin, int64_t end, float* planes) {
+  const ParityPlanes g = ParityOf(p);
+  const int64_t in_h = p.in_spatial[0], in_w = p.in_spatial[1];
+  const int64_t out_plane = p.out_spatial[0] * p.out_spatial[1];
+  std::fill_n(planes, g.floats(), -std::numeric_limits<float>::infinity());
+  float* odd = planes + g.rows * g.even_cols;
+  for (int64_t plane = begin; plane < end; ++plane) {
+    const float* src = x + plane * in_h * in_w;
+    for (int64_t h = 0; h < in_h; ++h, src += in_w) {
+      float* even_row = planes + h * g.even_cols;
+      Deinterleave(src, in_w / 2, even_row, odd + h * g.odd_cols);
+      if (in_w % 2 != 0) even_row[in_w / 2] = src[in_w - 1];
+    }
+    const int64_t limit = (end - plane) * out_plane;  // the floats to the end of this range's planes
+    ParityRows(p, g, planes, limit, y + plane * out_plane);
+  }
+}
+
 }  // namespace
 
 bool MaxPool2dApplies(const reference::PoolParams& p) {
@@ -235,7 +332,9 @@ bool MaxPool2dApplies(const reference::PoolParams& p) {
 }
 
 size_t MaxPool2dScratchBytes(const reference::PoolParams& p, int threads) {
-  return RowBytes(p) * static_cast<size_t>(threads);
+  const size_t per_thread =
+      IsUnpaddedStride2(p) ? static_cast<size_t>(ParityOf(p).floats()) * sizeof(float) : RowBytes(p);
+  return (per_thread + 63) / 64 * 64 * static_cast<size_t>(threads);
 }
 
 void MaxPool2d(const reference::PoolParams& p, const float* x, float* y, runtime::ThreadPool* pool, void* scratch) {
@@ -243,6 +342,19 @@ void MaxPool2d(const reference::PoolParams& p, const float* x, float* y, runtime
     const int threads = pool != nullptr ? pool->size() : 1;
     runtime::ParallelForRanges(pool, p.planes * p.out_spatial[0], threads, 1,
                                [&](int64_t begin, int64_t end) { Pool2x2Rows(p, x, y, begin, end); });
+    return;
+  }
+  if (IsUnpaddedStride2(p)) {
+    // A few runs of planes per thread (one on a single thread), each writing its -inf once.
+    const int64_t threads = pool != nullptr ? pool->size() : 1;
+    const int64_t tasks = threads == 1 ? 1 : std::min(p.planes, threads * 4);
+    const int64_t chunk = (p.planes + tasks - 1) / tasks;
+    const size_t bytes = MaxPool2dScratchBytes(p, 1);
+    runtime::ParallelFor(pool, tasks, [&](int64_t task, int slot) {
+      const int64_t begin = task * chunk, end = std::min(p.planes, begin + chunk);
+      float* planes = reinterpret_cast<float*>(static_cast<char*>(scratch) + bytes * slot);
+      if (begin < end) ParityPlanesRange(p, x, y, begin, end, planes);
+    });
     return;
   }
   const int64_t in_plane = p.in_spatial[0] * p.in_spatial[1];

@@ -61,7 +61,8 @@ TEST(MaxPool2dTest, RandomGeometriesMatchTheReferenceBitForBit) {
   }
 }
 
-// LeNet's 2x2 stride-2 pool (a path of its own) on even and odd sizes, NaNs included.
+// LeNet's 2x2 stride-2 pool (a path of its own) on even and odd sizes, and in ceil mode (an odd
+// size's last window cut), NaNs included.
 TEST(MaxPool2dTest, TwoByTwoStrideTwoMatchesTheReferenceBitForBit) {
   std::mt19937 rng(32);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
@@ -69,10 +70,14 @@ TEST(MaxPool2dTest, TwoByTwoStrideTwoMatchesTheReferenceBitForBit) {
     reference::PoolParams p;
     p.planes = pick(1, 7);
     p.in_spatial = {pick(2, 29), pick(2, 29)};
-    p.out_spatial = {p.in_spatial[0] / 2, p.in_spatial[1] / 2};
     p.kernel = p.strides = {2, 2};
     p.dilations = {1, 1};
-    p.pads_begin = p.pads_end = {0, 0};
+    p.pads_begin = {0, 0};
+    const bool ceil_mode = trial % 2 == 1;
+    for (int d = 0; d < 2; ++d) {
+      p.pads_end.push_back(ceil_mode ? p.in_spatial[d] % 2 : 0);
+      p.out_spatial.push_back((p.in_spatial[d] + p.pads_end[d]) / 2);
+    }
     ExpectMatchesReference(p, rng, 10, trial);
   }
 }

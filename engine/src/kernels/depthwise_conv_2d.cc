@@ -156,13 +156,7 @@ template <int S>
     for (int64_t j = 0; j < out_w; j += kBlock) {
       Lanes8 v;
       block(oh * g.cols + j, &v);
-      if (oh * out_w + j + kBlock <= limit) {
-        StoreLanes(v, y_row + j);
-      } else {
-        float last[kBlock];
-        StoreLanes(v, last);
-        CopyFewFloats(last, out_w - j, y_row + j);
-      }
+      StoreBlock(v, oh * out_w + j + kBlock <= limit, out_w - j, y_row + j);
     }
     if (clamp.row_pass) reference::ApplyFusedActivation(activation, y_row, out_w);
   }

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/copy_run.h"
+
 namespace kinglet::kernels {
 
 typedef float Lanes4 __attribute__((vector_size(16)));
@@ -22,5 +24,17 @@ typedef int32_t LaneIndices8 __attribute__((vector_size(32)));
 [[gnu::always_inline]] inline void StoreLanes(const Lanes4& v, float* p) { std::memcpy(p, &v, sizeof(v)); }
 [[gnu::always_inline]] inline void LoadLanes(const float* p, Lanes8* v) { std::memcpy(v, p, sizeof(*v)); }
 [[gnu::always_inline]] inline void StoreLanes(const Lanes8& v, float* p) { std::memcpy(p, &v, sizeof(v)); }
+
+// Stores all of v at p when the 8 floats there are the caller's to write (a row's last block
+// spilling into rows written after it), else only its first `live` lanes.
+[[gnu::always_inline]] inline void StoreBlock(const Lanes8& v, bool whole, int64_t live, float* p) {
+  if (whole) {
+    StoreLanes(v, p);
+  } else {
+    float lanes[8];
+    StoreLanes(v, lanes);
+    CopyFewFloats(lanes, live, p);
+  }
+}
 
 }  // namespace kinglet::kernels

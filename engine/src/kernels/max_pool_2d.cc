@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/copy_run.h"
 #include "kernels/deinterleave.h"
 #include "kernels/lanes.h"
 #include "kernels/simd_clones.h"
@@ -293,13 +292,7 @@ ParityPlanes ParityOf(const reference::PoolParams& p) {
           best = t > best ? t : best;
         }
       }
-      if (oh * out_w + j + kBlock <= limit) {
-        StoreLanes(best, y_row + j);
-      } else {
-        float last[kBlock];
-        StoreLanes(best, last);
-        CopyFewFloats(last, out_w - j, y_row + j);
-      }
+      StoreBlock(best, oh * out_w + j + kBlock <= limit, out_w - j, y_row + j);
     }
   }
 }

@@ -124,8 +124,8 @@ void Tile6x8(int64_t k, const float* a, const float* b, int64_t ldb, float* c, i
 #undef KINGLET_STEP
 
 // Column 0 only: a K step's six rows of A are one vector (a plain load, whose last two lanes are
-// the next step's and ignored; the last step loads masked, so nothing past the panel is read)
-// times one value of B — a sixth of Tile6x8's FMAs. Four K steps per pass into separate
+// the next step's and ignored; the last one to four steps load masked, so nothing past the panel
+// is read) times one value of B — a sixth of Tile6x8's FMAs. Four K steps per pass into separate
 // accumulators hide the FMA latency.
 void Tile6x1(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows) {
   if (k <= 0) return;

@@ -107,21 +107,21 @@ Clamp ClampOf(const reference::FusedActivationParams& a) {
 // and only a block that would reach past y[limit] is stored lane by lane. The taps
 // of a block's lanes past the row read the plane's next columns or its slack: harmless, the lanes
 // are overwritten. Always inlined, so it is compiled for its caller's ISA (AVX2 on x86-64).
-template <int S>
 [[gnu::always_inline]] inline void Rows3x3(const reference::ConvParams& p, const Planes& g,
                                            const float* planes, const float* w, float bias,
                                            const Clamp& clamp,
                                            const reference::FusedActivationParams& activation, int64_t limit,
                                            float* y) {
-  // Kernel row kh reads plane row (oh + kh / S) of the planes of row parity kh % S: columns j,
+  // Kernel row kh reads plane row (oh + kh / stride) of the planes of row parity kh % stride: columns j,
   // j + 1, j + 2 of one plane for stride 1; for stride 2 columns j and j + 1 of the even-column
   // plane and j of the odd one. Three (six) row pointers and constant offsets keep the loop's
   // addresses in registers.
+  const int64_t stride = g.stride;
   const float* even[3];
   const float* odd[3];
   for (int kh = 0; kh < 3; ++kh) {
-    even[kh] = planes + (kh % S) * S * g.plane_floats + (kh / S) * g.cols;
-    odd[kh] = even[kh] + (S == 2 ? g.plane_floats : 1);
+    even[kh] = planes + (kh % stride) * stride * g.plane_floats + (kh / stride) * g.cols;
+    odd[kh] = even[kh] + (stride == 2 ? g.plane_floats : 1);
   }
   // Broadcast once per channel, not per row: GCC, short of registers, re-broadcast float weights
   // at every row (a third of a 7x7 plane's instructions); vectors it spills are reloaded as
@@ -130,19 +130,19 @@ template <int S>
   const Lanes8 w0 = zero + w[0], w1 = zero + w[1], w2 = zero + w[2], w3 = zero + w[3], w4 = zero + w[4],
                w5 = zero + w[5], w6 = zero + w[6], w7 = zero + w[7], w8 = zero + w[8];
   const Lanes8 lo = zero + clamp.lo, hi = zero + clamp.hi, bias_v = zero + bias;
-  constexpr int kThird = S == 2 ? 1 : 2;  // the kw = 2 tap's offset in the even plane
+  const int64_t third = stride == 2 ? 1 : 2;  // the kw = 2 tap's offset in the even plane
   auto block = [&](int64_t at, Lanes8* out) {
     // Named, not an array: a loop of loads into an array went through the stack.
     Lanes8 t0, t1, t2, t3, t4, t5, t6, t7, t8;
     LoadLanes(even[0] + at, &t0);
     LoadLanes(odd[0] + at, &t1);
-    LoadLanes(even[0] + at + kThird, &t2);
+    LoadLanes(even[0] + at + third, &t2);
     LoadLanes(even[1] + at, &t3);
     LoadLanes(odd[1] + at, &t4);
-    LoadLanes(even[1] + at + kThird, &t5);
+    LoadLanes(even[1] + at + third, &t5);
     LoadLanes(even[2] + at, &t6);
     LoadLanes(odd[2] + at, &t7);
-    LoadLanes(even[2] + at + kThird, &t8);
+    LoadLanes(even[2] + at + third, &t8);
     // Summed by kernel row: three short chains instead of one of nine dependent adds (a small
     // plane's row is one or two blocks, too few for out-of-order execution to hide it).
     Lanes8 v = bias_v + (w0 * t0 + w1 * t1 + w2 * t2) +
@@ -151,6 +151,21 @@ template <int S>
     *out = hi < v ? hi : v;
   };
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  if (out_w <= 2 * kBlock && !clamp.row_pass) {
+    // One or two blocks per row (7x7 and 14x14 planes): one loop, without the column loop's
+    // per-row setup, which cost as much as a 7x7 row's block itself.
+    const bool second = out_w > kBlock;
+    for (int64_t oh = 0; oh < out_h; ++oh) {
+      Lanes8 v;
+      block(oh * g.cols, &v);
+      StoreBlock(v, oh * out_w + kBlock <= limit, out_w, y + oh * out_w);
+      if (second) {
+        block(oh * g.cols + kBlock, &v);
+        StoreBlock(v, oh * out_w + 2 * kBlock <= limit, out_w - kBlock, y + oh * out_w + kBlock);
+      }
+    }
+    return;
+  }
   for (int64_t oh = 0; oh < out_h; ++oh) {
     float* y_row = y + oh * out_w;
     for (int64_t j = 0; j < out_w; j += kBlock) {
@@ -184,11 +199,7 @@ KINGLET_SIMD_AVX2_FMA_ONLY void ThreeByThreeChannels(const reference::ConvParams
     }
     const float b = bias != nullptr ? bias[m] : 0.0f;
     const int64_t limit = (end - t) * out_plane;  // the floats to the end of this task's channels
-    if (g.stride == 1) {
-      Rows3x3<1>(p, g, planes, w + m * 9, b, clamp, activation, limit, y + t * out_plane);
-    } else {
-      Rows3x3<2>(p, g, planes, w + m * 9, b, clamp, activation, limit, y + t * out_plane);
-    }
+    Rows3x3(p, g, planes, w + m * 9, b, clamp, activation, limit, y + t * out_plane);
   }
 }
 

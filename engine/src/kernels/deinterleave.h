@@ -8,12 +8,14 @@
 
 namespace kinglet::kernels {
 
-// even[j] = src[2j], odd[j] = src[2j + 1] for j < pairs, in blocks of 8 or 4 pairs, the last one
-// overlapping its predecessor (as CopyShortRun): the compiler's own loop left the 7-28 pairs of
-// MobileNet's small stride-2 rows mostly to its scalar remainder. Always inlined, so it is
-// compiled for its caller's ISA.
-[[gnu::always_inline]] inline void Deinterleave(const float* src, int64_t pairs, float* even, float* odd) {
+// even[j] = src[2j] and odd[j] = src[2j + 1] for the `count` floats of src (an odd count's last
+// one goes to even), in blocks of 8 or 4 pairs, the last one overlapping its predecessor (as
+// CopyShortRun): the compiler's own loop left the 7-28 pairs of MobileNet's small stride-2 rows
+// mostly to its scalar remainder. Always inlined, so it is compiled for its caller's ISA.
+[[gnu::always_inline]] inline void Deinterleave(const float* src, int64_t count, float* even, float* odd) {
   constexpr int64_t kBlock = 8;
+  const int64_t pairs = count / 2;
+  if (count % 2 != 0) even[pairs] = src[count - 1];
   if (pairs >= kBlock) {
     const LaneIndices8 even_lanes = {0, 2, 4, 6, 8, 10, 12, 14}, odd_lanes = even_lanes + 1;
     auto block = [&](int64_t j) {

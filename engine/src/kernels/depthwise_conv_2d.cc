@@ -75,9 +75,7 @@ void ValidColumns(int64_t offset, int64_t stride, int64_t in_w, int64_t out_w, i
     // input's even columns in one plane, its odd ones in the other, each a contiguous run.
     float* from_even = (left % 2 == 0 ? even : odd) + left / 2;
     float* from_odd = (left % 2 == 0 ? odd : even) + (left + 1) / 2;
-    const int64_t pairs = in_w / 2;
-    Deinterleave(src, pairs, from_even, from_odd);
-    if (in_w % 2 != 0) from_even[pairs] = src[in_w - 1];
+    Deinterleave(src, in_w, from_even, from_odd);
   }
 }
 

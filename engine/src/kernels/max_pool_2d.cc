@@ -308,11 +308,8 @@ KINGLET_SIMD_AVX2_ONLY void ParityPlanesRange(const reference::PoolParams& p, co
   float* odd = planes + g.rows * g.even_cols;
   for (int64_t plane = begin; plane < end; ++plane) {
     const float* src = x + plane * in_h * in_w;
-    for (int64_t h = 0; h < in_h; ++h, src += in_w) {
-      float* even_row = planes + h * g.even_cols;
-      Deinterleave(src, in_w / 2, even_row, odd + h * g.odd_cols);
-      if (in_w % 2 != 0) even_row[in_w / 2] = src[in_w - 1];
-    }
+    for (int64_t h = 0; h < in_h; ++h, src += in_w)
+      Deinterleave(src, in_w, planes + h * g.even_cols, odd + h * g.odd_cols);
     const int64_t limit = (end - plane) * out_plane;  // the floats to the end of this range's planes
     ParityRows(p, g, planes, limit, y + plane * out_plane);
   }

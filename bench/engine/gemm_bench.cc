@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
   }
   const kinglet::kernels::CpuFeatures& cpu = kinglet::kernels::DetectCpuFeatures();
   const double hz = MeasureClockHz();
-  const int lanes = cpu.avx512f ? 16 : cpu.avx2_fma ? 8 : 4;
+  // Lanes per FMA port per cycle: AVX-512 counts 16 only where the pipes are 512 bits wide.
+  const int lanes = cpu.avx512_full_width ? 16 : cpu.avx2_fma ? 8 : 4;
   constexpr int kFmaPorts = 2;  // two FMA pipes: Zen 1-4, Skylake and later, Cortex-A76/X1 (NEON: 2 x 4 lanes)
   const double peak = kFmaPorts * lanes * 2.0 * hz / 1e9;
   std::printf("clock %.2f GHz (measured), FP32 peak per core %.1f GFLOP/s = %d FMA ports x %d lanes x 2 x clock\n",

@@ -9,8 +9,27 @@
 
 #include "kernels/simd_clones.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace kinglet::kernels {
 namespace {
+
+#if defined(__x86_64__) || defined(__i386__)
+// AMD cores before family 1Ah (Zen 5) that have AVX-512 (Zen 4, family 19h) execute it on 256-bit
+// FMA pipes; Intel's have run 512-bit FMAs at full rate since Skylake-SP.
+bool Avx512AtFullWidth() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) == 0) return false;
+  const bool amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;  // "AuthenticAMD"
+  if (!amd) return true;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return false;
+  const unsigned base_family = (eax >> 8) & 0xf;
+  const unsigned family = base_family == 0xf ? base_family + ((eax >> 20) & 0xff) : base_family;
+  return family >= 0x1a;
+}
+#endif
 
 CpuFeatures Detect() {
   CpuFeatures f;
@@ -20,6 +39,7 @@ CpuFeatures Detect() {
   __builtin_cpu_init();
   f.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   f.avx512f = __builtin_cpu_supports("avx512f");
+  f.avx512_full_width = f.avx512f && Avx512AtFullWidth();
 #elif defined(__aarch64__)
   f.neon = true;
 #if defined(__linux__)

@@ -43,8 +43,39 @@ constexpr int kCols = 32;
     _mm512_storeu_ps(row + 16, c##r##_1);                             \
   }
 
+// One row of C (a batch-1 fully connected layer): the 12-row loop would spend twelve times the
+// FMAs, eleven on zero padding. Four K steps per pass into separate accumulators, so the loop is
+// bound by B's loads rather than by the FMA latency chain.
+void Tile1x32(int64_t k, const float* a, const float* b, int64_t ldb, float* c, bool accumulate,
+              const TileEpilogue* e) {
+  constexpr int kUnroll = 4;
+  __m512 s0[kUnroll], s1[kUnroll];
+  for (int u = 0; u < kUnroll; ++u) s0[u] = s1[u] = _mm512_setzero_ps();
+  int64_t l = 0;
+  for (; l + kUnroll <= k; l += kUnroll) {
+    for (int u = 0; u < kUnroll; ++u) {
+      const __m512 a_u = _mm512_set1_ps(a[(l + u) * kRows]);
+      s0[u] = _mm512_fmadd_ps(a_u, _mm512_loadu_ps(b + (l + u) * ldb), s0[u]);
+      s1[u] = _mm512_fmadd_ps(a_u, _mm512_loadu_ps(b + (l + u) * ldb + 16), s1[u]);
+    }
+  }
+  for (; l < k; ++l) {
+    const __m512 a_l = _mm512_set1_ps(a[l * kRows]);
+    s0[0] = _mm512_fmadd_ps(a_l, _mm512_loadu_ps(b + l * ldb), s0[0]);
+    s1[0] = _mm512_fmadd_ps(a_l, _mm512_loadu_ps(b + l * ldb + 16), s1[0]);
+  }
+  __m512 c0_0 = _mm512_add_ps(_mm512_add_ps(s0[0], s0[1]), _mm512_add_ps(s0[2], s0[3]));
+  __m512 c0_1 = _mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), _mm512_add_ps(s1[2], s1[3]));
+  const __m512 lo = _mm512_set1_ps(e != nullptr ? e->lo : 0.0f);
+  const __m512 hi = _mm512_set1_ps(e != nullptr ? e->hi : 0.0f);
+  constexpr int rows = 1;
+  constexpr int64_t ldc = 0;
+  KINGLET_STORE(0)
+}
+
 void Tile12x32(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
                bool accumulate, const TileEpilogue* e) {
+  if (rows == 1) return Tile1x32(k, a, b, ldb, c, accumulate, e);
   __m512 c0_0 = _mm512_setzero_ps(), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
   __m512 c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0;
   __m512 c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0, c8_1 = c0_0;

@@ -8,7 +8,7 @@ namespace kinglet::kernels {
 struct CpuFeatures {
   bool avx2_fma = false;  // x86: AVX2 and FMA3, with the OS saving the YMM state
   bool avx512f = false;   // x86: AVX-512 Foundation, with the OS saving the ZMM state
-  // x86: a 512-bit FMA runs at the rate of a 256-bit one, so AVX-512 doubles the FLOPs per cycle.
+  // x86: AVX-512F, and a 512-bit FMA runs at the rate of a 256-bit one, so it doubles the FLOPs per cycle.
   // False where the FMA pipes are 256 bits wide and split each 512-bit operation in two (AMD Zen 4):
   // there the 12x32 tile computes no faster than the 6x16 one and wastes more on ragged edges.
   bool avx512_full_width = false;

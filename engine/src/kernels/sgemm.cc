@@ -306,7 +306,7 @@ const SgemmKernel& PortableSgemmKernel() {
 const SgemmKernel& BestSgemmKernel() {
 #if defined(__x86_64__)
   const CpuFeatures& cpu = DetectCpuFeatures();
-  if (cpu.avx512f && cpu.avx512_full_width) return x86::Avx512SgemmKernel();
+  if (cpu.avx512_full_width) return x86::Avx512SgemmKernel();
   if (cpu.avx2_fma) return x86::Avx2SgemmKernel();
 #elif defined(__aarch64__)
   return arm::NeonSgemmKernel();

@@ -68,8 +68,8 @@ void Tile1x32(int64_t k, const float* a, const float* b, int64_t ldb, float* c, 
   __m512 c0_1 = _mm512_add_ps(_mm512_add_ps(s1[0], s1[1]), _mm512_add_ps(s1[2], s1[3]));
   const __m512 lo = _mm512_set1_ps(e != nullptr ? e->lo : 0.0f);
   const __m512 hi = _mm512_set1_ps(e != nullptr ? e->hi : 0.0f);
-  constexpr int rows = 1;
-  constexpr int64_t ldc = 0;
+  constexpr int rows = 1;     // KINGLET_STORE's names: row 0 is the only one,
+  constexpr int64_t ldc = 0;  // so C's row stride is never applied
   KINGLET_STORE(0)
 }
 

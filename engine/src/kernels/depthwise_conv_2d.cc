@@ -149,29 +149,46 @@ Clamp ClampOf(const reference::FusedActivationParams& a) {
     *out = hi < v ? hi : v;
   };
   const int64_t out_h = p.out_spatial[0], out_w = p.out_spatial[1];
+  // Row oh's blocks, stored whole while they end within y[limit], then lane by lane. Two loops
+  // rather than one test per block: with the test, GCC kept every block's result on the stack for
+  // the lane-by-lane store (a third more instructions per block, 5-15% slower planes).
+  auto row = [&](int64_t oh) {
+    float* y_row = y + oh * out_w;
+    const int64_t room = limit - oh * out_w;
+    int64_t j = 0;
+    for (; j < out_w && j + kBlock <= room; j += kBlock) {
+      Lanes8 v;
+      block(oh * g.cols + j, &v);
+      StoreLanes(v, y_row + j);
+    }
+    for (; j < out_w; j += kBlock) {
+      Lanes8 v;
+      block(oh * g.cols + j, &v);
+      StoreBlock(v, false, out_w - j, y_row + j);
+    }
+  };
   if (out_w <= 2 * kBlock && !clamp.row_pass) {
     // One or two blocks per row (7x7 and 14x14 planes): one loop, without the column loop's
-    // per-row setup, which cost as much as a 7x7 row's block itself.
+    // per-row setup, which cost as much as a 7x7 row's block itself. The last rows go through
+    // the column loop, which stores lane by lane what would reach past y[limit].
     const bool second = out_w > kBlock;
-    for (int64_t oh = 0; oh < out_h; ++oh) {
+    const int64_t whole_rows = limit < 2 * kBlock ? 0 : std::min(out_h, (limit - 2 * kBlock) / out_w + 1);
+    int64_t oh = 0;
+    for (; oh < whole_rows; ++oh) {
       Lanes8 v;
       block(oh * g.cols, &v);
-      StoreBlock(v, oh * out_w + kBlock <= limit, out_w, y + oh * out_w);
+      StoreLanes(v, y + oh * out_w);
       if (second) {
         block(oh * g.cols + kBlock, &v);
-        StoreBlock(v, oh * out_w + 2 * kBlock <= limit, out_w - kBlock, y + oh * out_w + kBlock);
+        StoreLanes(v, y + oh * out_w + kBlock);
       }
     }
+    for (; oh < out_h; ++oh) row(oh);
     return;
   }
   for (int64_t oh = 0; oh < out_h; ++oh) {
-    float* y_row = y + oh * out_w;
-    for (int64_t j = 0; j < out_w; j += kBlock) {
-      Lanes8 v;
-      block(oh * g.cols + j, &v);
-      StoreBlock(v, oh * out_w + j + kBlock <= limit, out_w - j, y_row + j);
-    }
-    if (clamp.row_pass) reference::ApplyFusedActivation(activation, y_row, out_w);
+    row(oh);
+    if (clamp.row_pass) reference::ApplyFusedActivation(activation, y + oh * out_w, out_w);
   }
 }
 

@@ -38,6 +38,11 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::Dispatch(int64_t tasks, void* fn, TaskFn call) {
+  if (inline_jobs_left_ > 0) {
+    --inline_jobs_left_;
+    for (int64_t t = 0; t < tasks; ++t) call(fn, t, 0);
+    return;
+  }
   // The gate is closed with nobody inside: the job fields are the caller's alone.
   job_fn_ = fn;
   job_call_ = call;
@@ -51,12 +56,25 @@ void ThreadPool::Dispatch(int64_t tasks, void* fn, TaskFn call) {
     std::lock_guard<std::mutex> lock(mutex_);
     wake_.notify_all();
   }
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
   RunTasks(0);
   // Every task is taken. Close the gate and wait for the workers inside to finish theirs.
   uint64_t gate = gate_.fetch_or(kClosed, std::memory_order_acq_rel);
+  if ((gate & kInsideMask) == 0) return;
+  const Clock::time_point own_end = Clock::now();
   while ((gate & kInsideMask) != 0) {
     CpuRelax();
     gate = gate_.load(std::memory_order_acquire);
+  }
+  const Clock::duration waited = Clock::now() - own_end;
+  if (waited > kStall && waited > 2 * (own_end - start)) {
+    inline_jobs_left_ = next_inline_jobs_;
+    next_inline_jobs_ = std::min(2 * next_inline_jobs_, kMaxInlineJobs);
+    clean_jobs_ = 0;
+  } else if (++clean_jobs_ >= next_inline_jobs_) {
+    next_inline_jobs_ = std::max(next_inline_jobs_ / 2, kMinInlineJobs);
+    clean_jobs_ = 0;
   }
 }
 

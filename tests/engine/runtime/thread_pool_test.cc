@@ -1,5 +1,6 @@
 // The intra-op thread pool: every task runs exactly once, a slot is never used by two threads at
-// the same time, workers that fell asleep wake for the next job, and edge counts run inline.
+// the same time, workers that fell asleep wake for the next job, a worker stalled inside a job
+// sends the next jobs to the caller, and edge counts run inline.
 #include "runtime/thread_pool.h"
 
 #include <gtest/gtest.h>
@@ -51,6 +52,43 @@ TEST(ThreadPoolTest, SleepingWorkersWakeForTheNextJob) {
     EXPECT_EQ(sum.load(), 299 * 300 / 2);
     EXPECT_EQ(by_slot[0] + by_slot[1] + by_slot[2], 300);
   }
+}
+
+// A worker descheduled while it holds a task (here: asleep in it) makes the caller wait out its
+// time slice; the next jobs run on the caller alone, and after a while the workers are used again.
+TEST(ThreadPoolTest, AStalledWorkerSendsTheNextJobsToTheCaller) {
+  using std::chrono::steady_clock;
+  ThreadPool pool(2);
+  std::atomic<bool> worker_in{false};
+  pool.ParallelFor(2, [&](int64_t, int slot) {
+    if (slot != 0) {
+      worker_in = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return;
+    }
+    // The caller's task ends once the worker holds the other one, so the caller then waits.
+    const auto deadline = steady_clock::now() + std::chrono::seconds(5);
+    while (!worker_in && steady_clock::now() < deadline) std::this_thread::yield();
+  });
+  ASSERT_TRUE(worker_in.load());
+  for (int job = 0; job < 20; ++job) {
+    std::atomic<int> off_caller{0};
+    pool.ParallelFor(8, [&](int64_t, int slot) {
+      if (slot != 0) off_caller++;
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    });
+    EXPECT_EQ(off_caller.load(), 0) << "job " << job;
+  }
+  bool worker_back = false;
+  for (int job = 0; job < 5000 && !worker_back; ++job) {
+    std::atomic<int> off_caller{0};
+    pool.ParallelFor(8, [&](int64_t, int slot) {
+      if (slot != 0) off_caller++;
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    });
+    worker_back = off_caller > 0;
+  }
+  EXPECT_TRUE(worker_back);
 }
 
 // Many rounds: a worker that read the destructor's last job before its stop flag once slept

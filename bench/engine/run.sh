@@ -44,7 +44,7 @@ for name in lenet300 lenet5; do
     --eval tests/fixtures/fashion_sample.npy tests/fixtures/fashion_sample_labels.npy > /dev/null
 done
 
-echo "== latency: engine vs ONNX Runtime $(node -p "require('onnxruntime-node/package.json').version") (best median of 3 alternating rounds)"
+echo "== latency: engine vs ONNX Runtime $(node -p "require('onnxruntime-node/package.json').version") (best median of 5 alternating rounds)"
 node bench/engine/compare.js build/server/kinglet "$work" "${models[@]}"
 
 echo

@@ -60,10 +60,13 @@ TEST(ThreadPoolTest, AStalledWorkerSendsTheNextJobsToTheCaller) {
   using std::chrono::steady_clock;
   ThreadPool pool(2);
   std::atomic<bool> worker_in{false};
+  const auto start = steady_clock::now();
   pool.ParallelFor(2, [&](int64_t, int slot) {
     if (slot != 0) {
       worker_in = true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      // Well over twice the caller's share, which lasts until the new worker got here (slow under
+      // ASan or qemu).
+      std::this_thread::sleep_for(std::chrono::milliseconds(100) + 3 * (steady_clock::now() - start));
       return;
     }
     // The caller's task ends once the worker holds the other one, so the caller then waits.

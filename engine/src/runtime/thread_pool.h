@@ -13,8 +13,9 @@
 // microseconds. When the caller waited for a worker both longer than kStall and more than twice as
 // long as its own share took, the next jobs run on the caller alone: 64 after a first stall, twice
 // as many after each further one (up to 4096); the stretch halves again (down to 64) after each
-// run of as many jobs as it holds that the workers share without a stall. MobileNetV2 on two threads beside a
-// busy loop pinned to the second core: 16-18 ms without this, 8.8-10.7 ms with it (8.4 ms on one thread).
+// run of as many jobs as it holds that the workers share without a stall. MobileNetV2 on two
+// threads beside a busy loop pinned to the second core: 16-18 ms without this, 8.4-10.7 ms with
+// it (8.4 ms on one thread).
 #pragma once
 
 #include <algorithm>

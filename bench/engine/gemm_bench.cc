@@ -3,7 +3,9 @@
 // theoretical FP32 peak measured in the same run (cores x FMA ports x lanes x 2 x clock). Then
 // the sparse-weight kernels against the best dense tile (weights packed once, as the engine does)
 // on LeNet-300-100's first layer at batch 1 and on conv layers over their im2col matrix, pruned
-// to several densities: the ratios are where the sparse paths' density limits come from.
+// to several densities: the ratios are where the sparse paths' density limits come from. Last,
+// every int8 tile against the best float tile on fully connected shapes (both with the weights
+// packed once, as the engine does).
 //
 //   gemm_bench [--seconds S]
 #include <algorithm>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "kernels/cpu_features.h"
+#include "kernels/qgemm.h"
 #include "kernels/sgemm.h"
 #include "kernels/sparse_gemm.h"
 
@@ -175,6 +178,46 @@ void SparseRowsAgainstDense(const char* what, int64_t m, int64_t k, int64_t n, d
               sparse_s / dense_s);
 }
 
+// Microseconds of C [m x n] = A [m x k] * W^T (a fully connected layer, W [n x k]) by every int8
+// tile, A quantized per call, against the best float tile with W packed once.
+void Int8AgainstFloat(const char* what, int64_t m, int64_t n, int64_t k, double seconds) {
+  namespace kk = kinglet::kernels;
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> a(m * k), w(n * k), c(m * n);
+  for (float& v : a) v = dist(rng);
+  for (float& v : w) v = dist(rng);
+  const kk::MatrixView b{w.data(), 1, k};  // W^T as a view
+  const kk::SgemmKernel& kernel = kk::BestSgemmKernel();
+  const kk::PackedMatrix packed = kk::PackSgemmB(kernel, k, n, b);
+  kk::SgemmProblem dense;
+  dense.m = m;
+  dense.n = n;
+  dense.k = k;
+  dense.a = {a.data(), k, 1};
+  dense.packed_b = &packed;
+  dense.c = c.data();
+  dense.ldc = n;
+  std::vector<unsigned char> scratch(kk::SgemmThreadScratchBytes(kernel, dense, 1) +
+                                     kk::QGemmScratchBytes(m, k) + 64);
+  void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+  const double float_s = BestSeconds([&] { kk::SgemmRun(kernel, dense, nullptr, aligned); }, seconds);
+  const kk::QuantizedMatrix quantized = kk::QuantizeSgemmB(k, n, b);
+  kk::QGemmProblem q;
+  q.m = m;
+  q.a = a.data();
+  q.lda = k;
+  q.b = &quantized;
+  q.c = c.data();
+  q.ldc = n;
+  for (const kk::QGemmKernel* int8 : kk::AvailableQGemmKernels()) {
+    const double int8_s = BestSeconds([&] { kk::QGemmRun(*int8, q, nullptr, aligned); }, seconds);
+    std::printf("%-30s %6lld %6lld %6lld  %-28s %9.2f %9.2f %7.2f\n", what, static_cast<long long>(m),
+                static_cast<long long>(n), static_cast<long long>(k), int8->name, int8_s * 1e6, float_s * 1e6,
+                int8_s / float_s);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -229,5 +272,12 @@ int main(int argc, char** argv) {
   }
   for (double density : {0.1, 0.25})
     SparseRowsAgainstDense("lenet5 conv2 (50x500x64)", 50, 500, 64, density, seconds);
+  std::printf("\n%-30s %6s %6s %6s  %-28s %9s %9s %7s\n", "int8 weights", "m", "n", "k", "int8 tile",
+              "int8 us", "float us", "ratio");
+  Int8AgainstFloat("lenet300 fc1 batch 1", 1, 300, 784, seconds);
+  Int8AgainstFloat("lenet300 fc2 batch 1", 1, 100, 300, seconds);
+  Int8AgainstFloat("mobilenet_v2 classifier", 1, 1000, 1280, seconds);
+  Int8AgainstFloat("lenet300 fc1 batch 16", 16, 300, 784, seconds);
+  Int8AgainstFloat("fully connected batch 64", 64, 256, 1024, seconds);
   return 0;
 }

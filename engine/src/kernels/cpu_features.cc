@@ -40,6 +40,7 @@ CpuFeatures Detect() {
   f.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   f.avx512f = __builtin_cpu_supports("avx512f");
   f.avx512_full_width = f.avx512f && Avx512AtFullWidth();
+  f.avx512_vnni = f.avx512f && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 #elif defined(__aarch64__)
   f.neon = true;
 #if defined(__linux__)

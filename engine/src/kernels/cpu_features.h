@@ -12,6 +12,7 @@ struct CpuFeatures {
   // False where the FMA pipes are 256 bits wide and split each 512-bit operation in two (AMD Zen 4):
   // there the 12x32 tile computes no faster than the 6x16 one and wastes more on ragged edges.
   bool avx512_full_width = false;
+  bool avx512_vnni = false;  // x86: AVX-512 VNNI with AVX-512VL (vpdpbusd on 256-bit registers)
   bool neon = false;      // aarch64: Advanced SIMD (always present on ARMv8-A)
   bool dotprod = false;   // aarch64: the ARMv8.2 dot-product extension (sdot), as Linux reports it
 };

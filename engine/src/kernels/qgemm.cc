@@ -11,6 +11,7 @@
 #include "runtime/thread_pool.h"
 #if defined(__x86_64__)
 #include "kernels/x86/qgemm_avx2.h"
+#include "kernels/x86/qgemm_vnni.h"
 #endif
 #if defined(__aarch64__)
 #include "kernels/arm/qgemm_neon.h"
@@ -168,6 +169,7 @@ const QGemmKernel& PortableQGemmKernel() {
 
 const QGemmKernel& BestQGemmKernel() {
 #if defined(__x86_64__)
+  if (DetectCpuFeatures().avx512_vnni) return x86::VnniQGemmKernel();
   if (DetectCpuFeatures().avx2_fma) return x86::Avx2QGemmKernel();
 #elif defined(__aarch64__)
   return DetectCpuFeatures().dotprod ? arm::NeonDotQGemmKernel() : arm::NeonQGemmKernel();
@@ -179,6 +181,7 @@ std::vector<const QGemmKernel*> AvailableQGemmKernels() {
   std::vector<const QGemmKernel*> kernels = {&PortableQGemmKernel()};
 #if defined(__x86_64__)
   if (DetectCpuFeatures().avx2_fma) kernels.push_back(&x86::Avx2QGemmKernel());
+  if (DetectCpuFeatures().avx512_vnni) kernels.push_back(&x86::VnniQGemmKernel());
 #elif defined(__aarch64__)
   kernels.push_back(&arm::NeonQGemmKernel());
   if (DetectCpuFeatures().dotprod) kernels.push_back(&arm::NeonDotQGemmKernel());

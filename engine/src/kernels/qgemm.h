@@ -8,7 +8,8 @@
 // The tile kernel is chosen by CPU. Every one takes K four values at a time (a "quad"): AVX2
 // multiplies |a| (unsigned) by w carrying a's sign (vpsignb) with vpmaddubsw, whose int16 pair
 // sums cannot saturate because both operands stay within +-127, then widens with vpmaddwd —
-// 32 multiply-adds in four instructions; aarch64 uses sdot (16 per instruction) on ARMv8.2 cores
+// 32 multiply-adds in four instructions; AVX-512 VNNI CPUs do the same products with vpdpbusd
+// (two instructions, on 256-bit registers); aarch64 uses sdot (16 per instruction) on ARMv8.2 cores
 // with the dot-product extension and widening multiplies on ARMv8.0 (every 64-bit phone core);
 // the portable kernel is the specification every tile is tested against and the fallback
 // elsewhere.

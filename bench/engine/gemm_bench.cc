@@ -103,6 +103,26 @@ double BestSeconds(Fn&& run, double seconds) {
   return best;
 }
 
+// Best-of seconds of C [m x n] = A [m x k] * B by the best float tile, B (a fully connected
+// layer's W^T) packed once, as the engine does.
+double PackedFloatSeconds(const float* a, int64_t m, int64_t n, int64_t k, kinglet::kernels::MatrixView b,
+                          float* c, double seconds) {
+  namespace kk = kinglet::kernels;
+  const kk::SgemmKernel& kernel = kk::BestSgemmKernel();
+  const kk::PackedMatrix packed = kk::PackSgemmB(kernel, k, n, b);
+  kk::SgemmProblem dense;
+  dense.m = m;
+  dense.n = n;
+  dense.k = k;
+  dense.a = {a, k, 1};
+  dense.packed_b = &packed;
+  dense.c = c;
+  dense.ldc = n;
+  std::vector<unsigned char> scratch(kk::SgemmThreadScratchBytes(kernel, dense, 1) + 64);
+  void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+  return BestSeconds([&] { kk::SgemmRun(kernel, dense, nullptr, aligned); }, seconds);
+}
+
 // Microseconds of y[1 x n] = x[1 x k] * W^T, W [n x k] with `density` of its weights kept, by the
 // sparse kernel and by the best dense tile with W packed once.
 void SparseAgainstDense(int64_t n, int64_t k, double density, double seconds) {
@@ -114,18 +134,7 @@ void SparseAgainstDense(int64_t n, int64_t k, double density, double seconds) {
   for (float& v : x) v = dist(rng);
   for (float& v : w) v = keep(rng) ? dist(rng) : 0.0f;
   const kk::MatrixView b{w.data(), 1, k};  // W^T as a view
-  const kk::SgemmKernel& kernel = kk::BestSgemmKernel();
-  const kk::PackedMatrix packed = kk::PackSgemmB(kernel, k, n, b);
-  kk::SgemmProblem dense;
-  dense.m = 1;
-  dense.n = n;
-  dense.k = k;
-  dense.a = {x.data(), k, 1};
-  dense.packed_b = &packed;
-  dense.c = y.data();
-  dense.ldc = n;
-  std::vector<unsigned char> scratch(kk::SgemmThreadScratchBytes(kernel, dense, 1) + 64);
-  const double dense_s = BestSeconds([&] { kk::SgemmRun(kernel, dense, nullptr, scratch.data()); }, seconds);
+  const double dense_s = PackedFloatSeconds(x.data(), 1, n, k, b, y.data(), seconds);
   const kk::SparseColumns sparse = kk::CompressSparseB(k, n, b);
   kk::SparseGemmProblem sp;
   sp.m = 1;
@@ -188,20 +197,9 @@ void Int8AgainstFloat(const char* what, int64_t m, int64_t n, int64_t k, double 
   for (float& v : a) v = dist(rng);
   for (float& v : w) v = dist(rng);
   const kk::MatrixView b{w.data(), 1, k};  // W^T as a view
-  const kk::SgemmKernel& kernel = kk::BestSgemmKernel();
-  const kk::PackedMatrix packed = kk::PackSgemmB(kernel, k, n, b);
-  kk::SgemmProblem dense;
-  dense.m = m;
-  dense.n = n;
-  dense.k = k;
-  dense.a = {a.data(), k, 1};
-  dense.packed_b = &packed;
-  dense.c = c.data();
-  dense.ldc = n;
-  std::vector<unsigned char> scratch(kk::SgemmThreadScratchBytes(kernel, dense, 1) +
-                                     kk::QGemmScratchBytes(m, k) + 64);
+  const double float_s = PackedFloatSeconds(a.data(), m, n, k, b, c.data(), seconds);
+  std::vector<unsigned char> scratch(kk::QGemmScratchBytes(m, k) + 64);
   void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
-  const double float_s = BestSeconds([&] { kk::SgemmRun(kernel, dense, nullptr, aligned); }, seconds);
   const kk::QuantizedMatrix quantized = kk::QuantizeSgemmB(k, n, b);
   kk::QGemmProblem q;
   q.m = m;

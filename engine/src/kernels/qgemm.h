@@ -45,16 +45,18 @@ struct QuantizedMatrix {
 
 QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b);
 
-// acc[r][j] (int32, kQGemmCols per row) = sum over quads of row r of A times the block, for
-// `rows` rows of A, `a_stride` bytes apart. Each row is 4 * quads int8 values (within +-127)
-// followed by their 4 * quads magnitudes (the AVX2 tile's unsigned operand).
 // The four int8 values of quad q of a row of A as one 32-bit word, for the tiles to broadcast.
-inline int32_t QuadAt(const int8_t* row, int64_t q) {
+// Always inlined: the tiles' files are compiled for different ISAs, and an out-of-line copy from
+// one of them could be the one the linker keeps for all.
+[[gnu::always_inline]] inline int32_t QuadAt(const int8_t* row, int64_t q) {
   int32_t quad;
   std::memcpy(&quad, row + q * kQGemmDepth, sizeof(quad));
   return quad;
 }
 
+// acc[r][j] (int32, kQGemmCols per row) = sum over quads of row r of A times the block, for
+// `rows` rows of A, `a_stride` bytes apart. Each row is 4 * quads int8 values (within +-127)
+// followed by their 4 * quads magnitudes (the x86 tiles' unsigned operand).
 using QGemmTileFn = void (*)(int64_t quads, const int8_t* qa, int64_t a_stride, int rows, const int8_t* block,
                              int32_t* acc);
 

@@ -103,6 +103,11 @@ double BestSeconds(Fn&& run, double seconds) {
   return best;
 }
 
+// The first 64-byte boundary in `buffer` (allocated 64 bytes larger than the scratch it holds).
+void* Aligned64(std::vector<unsigned char>& buffer) {
+  return buffer.data() + (64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64;
+}
+
 // Best-of seconds of C [m x n] = A [m x k] * B by the best float tile, B (a fully connected
 // layer's W^T) packed once, as the engine does.
 double PackedFloatSeconds(const float* a, int64_t m, int64_t n, int64_t k, kinglet::kernels::MatrixView b,
@@ -119,7 +124,7 @@ double PackedFloatSeconds(const float* a, int64_t m, int64_t n, int64_t k, kingl
   dense.c = c;
   dense.ldc = n;
   std::vector<unsigned char> scratch(kk::SgemmThreadScratchBytes(kernel, dense, 1) + 64);
-  void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+  void* aligned = Aligned64(scratch);
   return BestSeconds([&] { kk::SgemmRun(kernel, dense, nullptr, aligned); }, seconds);
 }
 
@@ -172,7 +177,7 @@ void SparseRowsAgainstDense(const char* what, int64_t m, int64_t k, int64_t n, d
   dense.c = c.data();
   dense.ldc = n;
   std::vector<unsigned char> scratch(kk::SgemmThreadScratchBytes(kernel, dense, 1) + 64);
-  void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+  void* aligned = Aligned64(scratch);
   const double dense_s = BestSeconds([&] { kk::SgemmRun(kernel, dense, nullptr, aligned); }, seconds);
   const kk::SparseRows sparse = kk::CompressSparseA(m, k, {w.data(), k, 1});
   kk::SparseRowsProblem sp;
@@ -199,7 +204,7 @@ void Int8AgainstFloat(const char* what, int64_t m, int64_t n, int64_t k, double 
   const kk::MatrixView b{w.data(), 1, k};  // W^T as a view
   const double float_s = PackedFloatSeconds(a.data(), m, n, k, b, c.data(), seconds);
   std::vector<unsigned char> scratch(kk::QGemmScratchBytes(m, k) + 64);
-  void* aligned = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+  void* aligned = Aligned64(scratch);
   const kk::QuantizedMatrix quantized = kk::QuantizeSgemmB(k, n, b);
   kk::QGemmProblem q;
   q.m = m;

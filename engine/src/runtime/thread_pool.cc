@@ -37,6 +37,15 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
+void ThreadPool::Run(ThreadPool* pool, int64_t tasks, void* fn, TaskFn call) {
+  if (tasks <= 0) return;
+  if (pool == nullptr || pool->workers_.empty() || tasks == 1) {
+    for (int64_t t = 0; t < tasks; ++t) call(fn, t, 0);
+    return;
+  }
+  pool->Dispatch(tasks, fn, call);
+}
+
 void ThreadPool::Dispatch(int64_t tasks, void* fn, TaskFn call) {
   if (inline_jobs_left_ > 0) {
     --inline_jobs_left_;

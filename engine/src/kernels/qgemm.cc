@@ -88,30 +88,22 @@ KINGLET_SIMD_CLONES uint32_t MaxMagnitudeBits(const float* a, int64_t k) {
   return max_bits;
 }
 
-// q[l] = round(a[l] * inverse_scale), |q[l]| after the row's padded length.
-KINGLET_SIMD_CLONES void QuantizeRow(const float* a, int64_t k, float inverse_scale, int64_t padded,
-                                     int8_t* q) {
+// q[l] = round(a[l] * inverse_scale).
+KINGLET_SIMD_CLONES void QuantizeValues(const float* a, int64_t k, float inverse_scale, int8_t* q) {
   for (int64_t l = 0; l < k; ++l) q[l] = static_cast<int8_t>(RoundScaled(a[l], inverse_scale));
-  for (int64_t l = 0; l < k; ++l) q[padded + l] = static_cast<int8_t>(q[l] < 0 ? -q[l] : q[l]);
+}
+
+KINGLET_SIMD_CLONES void Magnitudes(const int8_t* q, int64_t k, int8_t* magnitudes) {
+  for (int64_t l = 0; l < k; ++l) magnitudes[l] = static_cast<int8_t>(q[l] < 0 ? -q[l] : q[l]);
 }
 
 // Symmetric per-row quantization of A. A row holding a NaN or an infinity is flagged and gives
 // NaN outputs (float semantics); its quantized values are zeros.
 void QuantizeRows(const QGemmProblem& pr, const RowsLayout& rows) {
-  const int64_t k = pr.b->k, padded = kQGemmDepth * Quads(k);
   for (int64_t i = 0; i < pr.m; ++i) {
-    const float* a = pr.a + i * pr.lda;
-    int8_t* q = rows.qa + i * rows.stride;
-    const uint32_t max_bits = MaxMagnitudeBits(a, k);
-    float max_abs;
-    std::memcpy(&max_abs, &max_bits, sizeof(max_abs));
-    rows.has_nan[i] = max_bits >= kInfinityBits;
-    // A row of zeros, or of values so small that 127 / max overflows, quantizes to zeros.
-    const float inverse = 127.0f / max_abs;
-    const bool usable = !rows.has_nan[i] && std::isfinite(inverse);
-    rows.scales[i] = usable ? max_abs / 127.0f : 0.0f;
-    std::fill(q, q + rows.stride, int8_t{0});
-    if (usable) QuantizeRow(a, k, inverse, padded, q);
+    const float scale = QuantizeRowOfA(pr.a + i * pr.lda, pr.b->k, rows.qa + i * rows.stride);
+    rows.has_nan[i] = std::isnan(scale);
+    rows.scales[i] = rows.has_nan[i] ? 0.0f : scale;
   }
 }
 
@@ -129,6 +121,30 @@ void StoreRow(const int32_t* acc, int64_t cols, bool nan, float scale_a, const f
 }
 
 }  // namespace
+
+float QuantizeSymmetric(const float* v, int64_t count, int8_t* q) {
+  const uint32_t max_bits = MaxMagnitudeBits(v, count);
+  float max_abs;
+  std::memcpy(&max_abs, &max_bits, sizeof(max_abs));
+  // Values so small that 127 / max overflows quantize to zeros, as a row of zeros does.
+  const float inverse = 127.0f / max_abs;
+  if (max_bits >= kInfinityBits || !std::isfinite(inverse)) {
+    std::fill(q, q + count, int8_t{0});
+    return max_bits >= kInfinityBits ? std::numeric_limits<float>::quiet_NaN() : 0.0f;
+  }
+  QuantizeValues(v, count, inverse, q);
+  return max_abs / 127.0f;
+}
+
+int64_t QGemmRowBytes(int64_t k) { return RowStride(k); }
+
+float QuantizeRowOfA(const float* a, int64_t k, int8_t* q) {
+  const int64_t padded = kQGemmDepth * Quads(k);
+  const float scale = QuantizeSymmetric(a, k, q);
+  std::fill(q + k, q + padded, int8_t{0});
+  Magnitudes(q, padded, q + padded);
+  return scale;
+}
 
 QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b) {
   QuantizedMatrix q;

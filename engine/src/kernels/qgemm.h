@@ -45,6 +45,18 @@ struct QuantizedMatrix {
 
 QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b);
 
+// Symmetric quantization of `count` values: q = round(v / scale) with scale = max|v| / 127,
+// returned. All zeros (or values too small to scale) give scale 0; a NaN or an infinity among
+// them gives NaN, and q is all zeros in both cases.
+float QuantizeSymmetric(const float* v, int64_t count, int8_t* q);
+
+// Bytes of one quantized row of A with K = k: 4 * quads values then as many magnitudes (see
+// QGemmTileFn), K padded with zeros to whole quads.
+int64_t QGemmRowBytes(int64_t k);
+
+// Quantizes one row of A (QuantizeSymmetric) into that layout at q; returns its scale.
+float QuantizeRowOfA(const float* a, int64_t k, int8_t* q);
+
 // The four int8 values of quad q of a row of A as one 32-bit word, for the tiles to broadcast.
 // Always inlined: the tiles' files are compiled for different ISAs, and an out-of-line copy from
 // one of them could be the one the linker keeps for all.

@@ -8,6 +8,7 @@
 #include "kernels/all_finite.h"
 #include "kernels/conv_gemm.h"
 #include "kernels/depthwise_conv_2d.h"
+#include "kernels/qconv.h"
 #include "kernels/reference/fused_activation.h"
 #include "kernels/sparse_gemm.h"
 #include "kernels/winograd_conv_3x3.h"
@@ -78,13 +79,24 @@ class ConvOp : public Op {
     y->dtype = DataType::kFloat32;
     y->shape = {params_.batch, out_channels};
     y->shape.insert(y->shape.end(), out_spatial.begin(), out_spatial.end());
-    // Strategy by shape: depthwise runs directly; pruned weights as sparse rows; a 3x3 stride-1
-    // conv with constant weights and enough channels to amortise the transforms by Winograd;
-    // everything else is a GEMM per group.
+    // Strategy by shape: depthwise runs directly; weights the artifact stored as int8 on the int8
+    // tiles; pruned weights as sparse rows; a 3x3 stride-1 conv with constant weights and enough
+    // channels to amortise the transforms by Winograd; everything else is a GEMM per group.
     strategy_ = Strategy::kGemm;
     if (kernels::DepthwiseConv2dApplies(params_)) {
       strategy_ = Strategy::kDepthwise;
       ctx.scratch_bytes = kernels::DepthwiseConv2dScratchBytes(params_, ctx.pool->size());
+      return Status::Ok();
+    }
+    if (w->is_constant && w->stored_as_int8 && kernels::QConvApplies(params_)) {
+      strategy_ = Strategy::kInt8;
+      if (!w->is_initializer || quantized_from_ != w->data) {
+        quantized_ = kernels::QuantizeConvWeights(params_, w->as<const float>());
+        quantized_from_ = w->data;
+      }
+      // Inputs holding NaN or infinity run the GEMM path with the weights packed per call.
+      ctx.scratch_bytes = std::max(kernels::QConvScratchBytes(params_, ctx.pool->size()),
+                                   kernels::ConvGemmScratchBytes(gemm_, params_, false, ctx.pool->size()));
       return Status::Ok();
     }
     if (PlanSparse(*w)) {
@@ -126,6 +138,10 @@ class ConvOp : public Op {
       return Status::Ok();
     }
     const float* x = ctx.input(0)->as<const float>();
+    if (strategy_ == Strategy::kInt8 && kernels::QConv(qgemm_, params_, quantized_, x, bias, activation_,
+                                                       ctx.output(0)->as<float>(), ctx.pool, ctx.scratch)) {
+      return Status::Ok();
+    }
     const int64_t x_count = ctx.input(0)->element_count();
     // Winograd's transforms subtract neighbouring inputs, so an infinity would become NaN where
     // the definition gives +-inf: such inputs take the GEMM path.
@@ -142,8 +158,8 @@ class ConvOp : public Op {
     kernels::ConvGemmArgs args;
     args.x = x;
     args.w = ctx.input(1)->as<const float>();
-    args.packed =
-        strategy_ == Strategy::kGemm ? packed_.get() : nullptr;  // Winograd's fallback packs per call
+    args.packed = strategy_ == Strategy::kGemm ? packed_.get()
+                                               : nullptr;  // Winograd's and int8's fallbacks pack per call
     args.bias = bias;
     args.activation = activation_;
     args.y = ctx.output(0)->as<float>();
@@ -211,6 +227,7 @@ class ConvOp : public Op {
   }
 
   const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();
+  const kernels::QGemmKernel& qgemm_ = kernels::BestQGemmKernel();
   kernels::reference::ConvParams params_;
   // Below this many input or output channels the Winograd transforms cost more than they save.
   static constexpr int64_t kWinogradMinChannels = 16;
@@ -222,7 +239,7 @@ class ConvOp : public Op {
   static constexpr double kSparseMaxDensityAgainstWinograd = 0.1;
   // The im2col matrix the sparse path builds is capped (larger layers stay dense).
   static constexpr size_t kSparseMaxColumnBytes = size_t{16} << 20;
-  enum class Strategy { kGemm, kDepthwise, kWinograd, kSparse };
+  enum class Strategy { kGemm, kDepthwise, kWinograd, kSparse, kInt8 };
 
   bool has_bias_ = false;
   Strategy strategy_ = Strategy::kGemm;
@@ -230,10 +247,12 @@ class ConvOp : public Op {
   std::unique_ptr<kernels::ConvGemmWeights> packed_;
   std::unique_ptr<kernels::WinogradWeights> winograd_;
   std::unique_ptr<kernels::SparseRows> sparse_;
+  kernels::QConvWeights quantized_;
   double density_ = 1.0;
   const void* packed_from_ = nullptr;
   const void* winograd_from_ = nullptr;
   const void* density_from_ = nullptr;
+  const void* quantized_from_ = nullptr;
 };
 
 }  // namespace

@@ -5,7 +5,10 @@
 // on LeNet-300-100's first layer at batch 1 and on conv layers over their im2col matrix, pruned
 // to several densities: the ratios are where the sparse paths' density limits come from. Last,
 // every int8 tile against the best float tile on fully connected shapes (both with the weights
-// packed once, as the engine does).
+// packed once, as the engine does), and the int8 convolution with every int8 tile against the
+// float convolution the engine would run for the same layer (Winograd for 3x3 stride-1 convs of
+// 16+ channels, else im2col and the GEMM) on LeNet-5's, SqueezeNet's, ResNet-18's and
+// MobileNetV2's conv shapes.
 //
 //   gemm_bench [--seconds S]
 #include <algorithm>
@@ -18,10 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "kernels/conv_gemm.h"
 #include "kernels/cpu_features.h"
+#include "kernels/qconv.h"
 #include "kernels/qgemm.h"
 #include "kernels/sgemm.h"
 #include "kernels/sparse_gemm.h"
+#include "kernels/winograd_conv_3x3.h"
 
 namespace {
 
@@ -221,6 +227,67 @@ void Int8AgainstFloat(const char* what, int64_t m, int64_t n, int64_t k, double 
   }
 }
 
+// A single-image 2-D conv: `in` x `in` planes, square kernel, pads on every side.
+kinglet::kernels::reference::ConvParams Conv2d(int64_t c, int64_t m, int64_t in, int64_t kernel,
+                                               int64_t stride, int64_t pad) {
+  kinglet::kernels::reference::ConvParams p;
+  p.in_channels = c;
+  p.out_channels = m;
+  const int64_t out = (in + 2 * pad - kernel) / stride + 1;
+  p.in_spatial = {in, in};
+  p.out_spatial = {out, out};
+  p.kernel = {kernel, kernel};
+  p.strides = {stride, stride};
+  p.dilations = {1, 1};
+  p.pads_begin = {pad, pad};
+  p.pads_end = {pad, pad};
+  return p;
+}
+
+// Microseconds of one image through the int8 convolution, by every int8 tile, against the float
+// convolution the engine picks for the layer (ops/conv.cc), weights prepared once for both.
+void Int8ConvAgainstFloat(const char* what, const kinglet::kernels::reference::ConvParams& p,
+                          double seconds) {
+  namespace kk = kinglet::kernels;
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const int64_t patch = p.in_channels * p.kernel[0] * p.kernel[1];
+  std::vector<float> x(p.in_channels * p.in_spatial[0] * p.in_spatial[1]), w(p.out_channels * patch);
+  std::vector<float> y(p.out_channels * p.out_spatial[0] * p.out_spatial[1]);
+  for (float& v : x) v = dist(rng);
+  for (float& v : w) v = dist(rng);
+  const kk::SgemmKernel& kernel = kk::BestSgemmKernel();
+  const bool winograd = kk::WinogradConv3x3Applies(p) && p.in_channels >= 16 && p.out_channels >= 16;
+  double float_s = 0.0;
+  if (winograd) {
+    const kk::WinogradWeights ww =
+        kk::TransformWinogradWeights(kernel, p, w.data(), kk::ChooseWinogradTile(kernel, p));
+    std::vector<unsigned char> scratch(kk::WinogradConv3x3ScratchBytes(kernel, p, ww, 1) + 64);
+    void* aligned = Aligned64(scratch);
+    float_s = BestSeconds(
+        [&] { kk::WinogradConv3x3(kernel, p, ww, x.data(), nullptr, {}, y.data(), nullptr, aligned); },
+        seconds);
+  } else {
+    const kk::ConvGemmWeights packed = kk::PackConvGemmWeights(kernel, p, w.data());
+    kk::ConvGemmArgs args;
+    args.x = x.data();
+    args.packed = &packed;
+    args.y = y.data();
+    std::vector<unsigned char> scratch(kk::ConvGemmScratchBytes(kernel, p, true, 1) + 64);
+    void* aligned = Aligned64(scratch);
+    float_s = BestSeconds([&] { kk::ConvGemm(kernel, p, args, nullptr, aligned); }, seconds);
+  }
+  const kk::QConvWeights qw = kk::QuantizeConvWeights(p, w.data());
+  std::vector<unsigned char> scratch(kk::QConvScratchBytes(p, 1) + 64);
+  void* aligned = Aligned64(scratch);
+  for (const kk::QGemmKernel* int8 : kk::AvailableQGemmKernels()) {
+    const double int8_s = BestSeconds(
+        [&] { kk::QConv(*int8, p, qw, x.data(), nullptr, {}, y.data(), nullptr, aligned); }, seconds);
+    std::printf("%-34s %-28s %9.2f %9.2f %-9s %7.2f\n", what, int8->name, int8_s * 1e6, float_s * 1e6,
+                winograd ? "winograd" : "im2col", int8_s / float_s);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -282,5 +349,16 @@ int main(int argc, char** argv) {
   Int8AgainstFloat("mobilenet_v2 classifier", 1, 1000, 1280, seconds);
   Int8AgainstFloat("lenet300 fc1 batch 16", 16, 300, 784, seconds);
   Int8AgainstFloat("fully connected batch 64", 64, 256, 1024, seconds);
+  std::printf("\n%-34s %-28s %9s %9s %-9s %7s\n", "int8 convolution (one image)", "int8 tile", "int8 us",
+              "float us", "float by", "ratio");
+  Int8ConvAgainstFloat("lenet5 conv1 1->20 5x5 28x28", Conv2d(1, 20, 28, 5, 1, 0), seconds);
+  Int8ConvAgainstFloat("lenet5 conv2 20->50 5x5 12x12", Conv2d(20, 50, 12, 5, 1, 0), seconds);
+  Int8ConvAgainstFloat("squeezenet conv1 3->64 3x3/2 224", Conv2d(3, 64, 224, 3, 2, 0), seconds);
+  Int8ConvAgainstFloat("squeezenet fire2 squeeze 1x1 55x55", Conv2d(64, 16, 55, 1, 1, 0), seconds);
+  Int8ConvAgainstFloat("squeezenet fire2 expand 3x3 55x55", Conv2d(16, 64, 55, 3, 1, 1), seconds);
+  Int8ConvAgainstFloat("squeezenet fire9 expand 3x3 13x13", Conv2d(64, 256, 13, 3, 1, 1), seconds);
+  Int8ConvAgainstFloat("resnet18 layer1 3x3 64 56x56", Conv2d(64, 64, 56, 3, 1, 1), seconds);
+  Int8ConvAgainstFloat("resnet18 layer2 3x3/2 64->128", Conv2d(64, 128, 56, 3, 2, 1), seconds);
+  Int8ConvAgainstFloat("mobilenet_v2 14x14 expand 1x1", Conv2d(96, 576, 14, 1, 1, 0), seconds);
   return 0;
 }

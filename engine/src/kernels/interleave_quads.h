@@ -1,5 +1,5 @@
 // Four rows of eight int8 values into the int8 GEMM's block layout (kernels/qgemm.h): dst[4j + d]
-// = row d's value j, so each 32-bit word is one column's quad. The int8 convolution gathers its
+// = rows[d][j], so each 32-bit word is one column's quad. The int8 convolution gathers its
 // receptive fields a row of eight output pixels at a time and interleaves them with this. SSE2 and
 // NEON are baseline on x86-64 and aarch64, so the choice is made at compile time; the portable
 // loop is the specification the others are tested against.
@@ -15,13 +15,13 @@
 
 namespace kinglet::kernels {
 
-inline void InterleaveQuadsPortable(const int8_t rows[4][8], int8_t* dst) {
+inline void InterleaveQuadsPortable(const int8_t* const rows[4], int8_t* dst) {
   for (int j = 0; j < 8; ++j) {
     for (int d = 0; d < 4; ++d) dst[4 * j + d] = rows[d][j];
   }
 }
 
-inline void InterleaveQuads(const int8_t rows[4][8], int8_t* dst) {
+inline void InterleaveQuads(const int8_t* const rows[4], int8_t* dst) {
 #if defined(__SSE2__)
   x86::InterleaveQuadsSse2(rows, dst);
 #elif defined(__ARM_NEON)

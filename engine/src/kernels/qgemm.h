@@ -72,9 +72,25 @@ float QuantizeRowOfA(const float* a, int64_t k, int8_t* q);
 using QGemmTileFn = void (*)(int64_t quads, const int8_t* qa, int64_t a_stride, int rows, const int8_t* block,
                              int32_t* acc);
 
+// Two blocks at once — 16 columns, the second block `block_stride` bytes after the first (0: the
+// same block twice), acc rows 16 wide — with B's bytes unsigned, u = b + 128: acc = sum of a * u,
+// and the caller subtracts 128 * sum of a (a constant per row when A is the weights). For the
+// int8 convolution, whose image is stored with a zero point of 128: each quad of A, broadcast once,
+// feeds twice the sums, the tile has eight independent chains, and it needs neither A's magnitudes
+// nor a sign instruction. Only where an unsigned-by-signed dot product cannot saturate (AVX-512
+// VNNI's vpdpbusd). The sums wrap modulo 2^32; the difference is exact up to K = kQGemmMaxK.
+using QGemmWideTileFn = void (*)(int64_t quads, const int8_t* qa, int64_t a_stride, int rows,
+                                 const int8_t* block, int64_t block_stride, int32_t* acc);
+
 struct QGemmKernel {
   const char* name;
   QGemmTileFn tile;
+  QGemmWideTileFn wide_tile_unsigned_b = nullptr;  // null where the ISA has none
+  // Whether the int8 convolution on this kernel beats the float one (im2col and the GEMM) on
+  // layers with enough channels and taps (QConvPays). gemm_bench, AVX-512 VNNI: 0.58-0.69 of
+  // float's time; AVX2: 0.84-1.22, so it is not set there. Unset on aarch64 until measured on a
+  // phone (qemu cannot time it).
+  bool conv_beats_float = false;
 };
 
 const QGemmKernel& PortableQGemmKernel();

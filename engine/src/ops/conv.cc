@@ -80,15 +80,16 @@ class ConvOp : public Op {
     y->shape = {params_.batch, out_channels};
     y->shape.insert(y->shape.end(), out_spatial.begin(), out_spatial.end());
     // Strategy by shape: depthwise runs directly; weights the artifact stored as int8 on the int8
-    // tiles; pruned weights as sparse rows; a 3x3 stride-1 conv with constant weights and enough
-    // channels to amortise the transforms by Winograd; everything else is a GEMM per group.
+    // tiles where that beats the float GEMM; pruned weights as sparse rows; a 3x3 stride-1 conv
+    // with constant weights and enough channels by Winograd; everything else is a GEMM per group.
     strategy_ = Strategy::kGemm;
     if (kernels::DepthwiseConv2dApplies(params_)) {
       strategy_ = Strategy::kDepthwise;
       ctx.scratch_bytes = kernels::DepthwiseConv2dScratchBytes(params_, ctx.pool->size());
       return Status::Ok();
     }
-    if (w->is_constant && w->stored_as_int8 && kernels::QConvApplies(params_)) {
+    if (w->is_constant && w->stored_as_int8 && kernels::QConvApplies(params_) && !WinogradPays() &&
+        kernels::QConvPays(qgemm_, params_)) {
       strategy_ = Strategy::kInt8;
       if (!w->is_initializer || quantized_from_ != w->data) {
         quantized_ = kernels::QuantizeConvWeights(params_, w->as<const float>());
@@ -104,8 +105,7 @@ class ConvOp : public Op {
       ctx.scratch_bytes = kernels::reference::ConvScratchBytes(params_);
       return Status::Ok();
     }
-    if (kernels::WinogradConv3x3Applies(params_) && w->is_constant && in_channels >= kWinogradMinChannels &&
-        out_channels >= kWinogradMinChannels) {
+    if (w->is_constant && WinogradPays()) {
       strategy_ = Strategy::kWinograd;
       const int tile = kernels::ChooseWinogradTile(gemm_, params_);
       if (winograd_ == nullptr || !w->is_initializer || winograd_from_ != w->data || winograd_->tile != tile) {
@@ -186,9 +186,7 @@ class ConvOp : public Op {
       density_from_ = w.data;
       sparse_.reset();
     }
-    const bool winograd = kernels::WinogradConv3x3Applies(p) && p.in_channels >= kWinogradMinChannels &&
-                          p.out_channels >= kWinogradMinChannels;
-    if (density_ > (winograd ? kSparseMaxDensityAgainstWinograd : kSparseMaxDensity)) return false;
+    if (density_ > (WinogradPays() ? kSparseMaxDensityAgainstWinograd : kSparseMaxDensity)) return false;
     if (sparse_ == nullptr) {
       sparse_ = std::make_unique<kernels::SparseRows>(kernels::CompressSparseA(p.out_channels, k, view));
     }
@@ -224,6 +222,12 @@ class ConvOp : public Op {
       sp.activation = activation_;
       kernels::SparseRowsGemmRun(sp, ctx.pool);
     }
+  }
+
+  // A 3x3 stride-1 conv with enough channels to amortise Winograd's transforms.
+  bool WinogradPays() const {
+    return kernels::WinogradConv3x3Applies(params_) && params_.in_channels >= kWinogradMinChannels &&
+           params_.out_channels >= kWinogradMinChannels;
   }
 
   const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();

@@ -178,6 +178,28 @@ TEST(QConvTest, AppliesToUngrouped2dConvsOnly) {
   EXPECT_FALSE(QConvApplies(p));
 }
 
+TEST(QConvTest, PaysOnlyOnAKernelThatBeatsFloatWithEnoughChannelsAndTaps) {
+  ConvParams p;
+  p.in_channels = 8;
+  p.out_channels = 32;
+  p.in_spatial = {9, 9};
+  p.out_spatial = {7, 7};
+  p.kernel = {3, 3};
+  p.strides = {1, 1};
+  p.dilations = {1, 1};
+  p.pads_begin = {0, 0};
+  p.pads_end = {0, 0};
+  QGemmKernel fast = PortableQGemmKernel();
+  fast.conv_beats_float = true;
+  EXPECT_TRUE(QConvPays(fast, p));  // 32 channels of 72 taps
+  EXPECT_FALSE(QConvPays(PortableQGemmKernel(), p));
+  p.out_channels = 31;
+  EXPECT_FALSE(QConvPays(fast, p));
+  p.out_channels = 32;
+  p.in_channels = 3;  // 27 taps
+  EXPECT_FALSE(QConvPays(fast, p));
+}
+
 TEST(InterleaveQuadsTest, MatchesThePortableLoop) {
   std::mt19937 rng(8);
   std::uniform_int_distribution<int> byte(-128, 127);
@@ -186,9 +208,10 @@ TEST(InterleaveQuadsTest, MatchesThePortableLoop) {
     for (auto& row : rows) {
       for (int8_t& v : row) v = static_cast<int8_t>(byte(rng));
     }
+    const int8_t* const row_pointers[4] = {rows[0], rows[1], rows[2], rows[3]};
     int8_t want[32], got[32];
-    InterleaveQuadsPortable(rows, want);
-    InterleaveQuads(rows, got);
+    InterleaveQuadsPortable(row_pointers, want);
+    InterleaveQuads(row_pointers, got);
     for (int i = 0; i < 32; ++i) ASSERT_EQ(got[i], want[i]) << "byte " << i;
     EXPECT_EQ(want[4 * 5 + 2], rows[2][5]);
   }

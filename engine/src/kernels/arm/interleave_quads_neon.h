@@ -7,7 +7,7 @@
 
 namespace kinglet::kernels::arm {
 
-inline void InterleaveQuadsNeon(const int8_t rows[4][8], int8_t* dst) {
+inline void InterleaveQuadsNeon(const int8_t* const rows[4], int8_t* dst) {
   const int8x8x4_t r = {{vld1_s8(rows[0]), vld1_s8(rows[1]), vld1_s8(rows[2]), vld1_s8(rows[3])}};
   vst4_s8(dst, r);
 }

@@ -8,7 +8,7 @@
 
 namespace kinglet::kernels::x86 {
 
-inline void InterleaveQuadsSse2(const int8_t rows[4][8], int8_t* dst) {
+inline void InterleaveQuadsSse2(const int8_t* const rows[4], int8_t* dst) {
   const __m128i r0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[0]));
   const __m128i r1 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[1]));
   const __m128i r2 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[2]));

@@ -7,8 +7,8 @@
 #
 #   bash bench/engine/run.sh
 #
-# int8 columns: the LeNets compressed with `kinglet compress --int8` (their convolutions and fully
-# connected layers run on the int8 tiles). Installs what it needs (deploy/install-deps.sh --bench --fixtures, npm package into
+# int8 columns: the LeNets compressed with `kinglet compress --int8` (their fully connected layers,
+# and with AVX-512 VNNI LeNet-5's conv2, run on the int8 tiles). Installs what it needs (deploy/install-deps.sh --bench --fixtures, npm package into
 # build/bench-engine/), builds, exports MobileNetV2/ResNet-18 with random weights (not
 # committed), converts every ONNX model with `kinglet convert --optimize`. Idempotent.
 set -euo pipefail

@@ -12,7 +12,6 @@ namespace kinglet::kernels {
 namespace {
 
 constexpr int kPixels = kQGemmCols;                        // output pixels per block: the tile's columns
-constexpr int kRowsPerTile = 4;                            // output channels per tile call
 constexpr int64_t kBlockBytes = kQGemmCols * kQGemmDepth;  // one quad of a block
 
 size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
@@ -29,9 +28,9 @@ size_t RowPanelBytes(const reference::ConvParams& p) {
 
 // out[j] = row[iw0 + j * stride], `zero` (the image's zero byte) where that falls outside the row
 // or past the block's `valid` pixels, or everywhere for a null row (padding, or past the last
-// channel). Out of line: only padded borders, strides and tails come here.
-[[gnu::cold, gnu::noinline]] void GatherEightSlow(const int8_t* row, int64_t in_w, int64_t iw0,
-                                                  int64_t stride, int64_t valid, int8_t zero, int8_t* out) {
+// channel). Out of line: the edges of padded convs and K's last partial quad, not the interior.
+[[gnu::noinline]] void GatherEightSlow(const int8_t* row, int64_t in_w, int64_t iw0, int64_t stride,
+                                       int64_t valid, int8_t zero, int8_t* out) {
   for (int64_t j = 0; j < kPixels; ++j) {
     const int64_t iw = iw0 + j * stride;
     out[j] = row != nullptr && j < valid && iw >= 0 && iw < in_w ? row[iw] : zero;
@@ -152,9 +151,9 @@ void ConvOutputRow(const RowJob& job, int64_t task, int slot) {
   PackOutputRow(p, job.taps, job.images + n * job.image_stride, zero, oh, panel);
   float* y_row = job.y + n * m * pixels + oh * out_w;
   const int64_t block_bytes = quads * kBlockBytes, blocks = BlocksPerRow(p);
-  int32_t acc[kRowsPerTile * 2 * kQGemmCols];
-  for (int64_t m0 = 0; m0 < m; m0 += kRowsPerTile) {
-    const int rows = static_cast<int>(std::min<int64_t>(kRowsPerTile, m - m0));
+  int32_t acc[kQGemmTileRows * 2 * kQGemmCols];
+  for (int64_t m0 = 0; m0 < m; m0 += kQGemmTileRows) {
+    const int rows = static_cast<int>(std::min<int64_t>(kQGemmTileRows, m - m0));
     const int8_t* w_rows = job.w.rows.data() + m0 * row_bytes;
     // Blocks two at a time (an odd last one: the unsigned wide tile reads it twice).
     for (int64_t b = 0; b < blocks;) {

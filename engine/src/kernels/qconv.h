@@ -1,11 +1,12 @@
 // Int8 convolution for ungrouped 2-D convs whose weights an artifact stores as int8, on the int8
 // GEMM's tiles (kernels/qgemm.h) with the roles turned around: W [M x K] is quantized per output
 // channel once at load as the tile's rows of A, and each image is quantized symmetrically with one
-// scale at run time (per tensor, as ONNX Runtime's DynamicQuantizeLinear) and its receptive fields
+// scale at run time (per image; ONNX Runtime's DynamicQuantizeLinear is per tensor too, but
+// asymmetric) and its receptive fields
 // gathered straight into the tile's block layout, eight output pixels of one output row per block.
 // The sums come out as Y [M x pixels], already NCHW: no float patch matrix, no per-pixel
 // quantization, no transpose. Scales, bias and the activation are applied as each row is stored.
-// Where the kernel has an unsigned wide tile (AVX-512 VNNI), the image is stored with a zero
+// Where the kernel has an unsigned wide tile (AVX-512 VNNI; portable), the image is stored with a zero
 // point of 128 (each byte's top bit flipped) and each channel's sums corrected by 128 times its
 // weights' sum, which saves the sign instruction the signed tiles need.
 #pragma once

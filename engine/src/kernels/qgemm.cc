@@ -20,8 +20,6 @@
 namespace kinglet::kernels {
 namespace {
 
-constexpr int kRowsPerTile = 4;
-
 int64_t Quads(int64_t k) { return (k + kQGemmDepth - 1) / kQGemmDepth; }
 size_t Aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
@@ -50,6 +48,29 @@ void PortableTile(int64_t quads, const int8_t* qa, int64_t a_stride, int rows, c
       }
     }
     std::copy(sums, sums + kQGemmCols, acc + r * kQGemmCols);
+  }
+}
+
+// The specification of the unsigned wide tile (QGemmWideTileFn): B's bytes read as unsigned.
+void PortableUnsignedWideTile(int64_t quads, const int8_t* qa, int64_t a_stride, int rows,
+                              const int8_t* block, int64_t block_stride, int32_t* acc) {
+  for (int r = 0; r < rows; ++r) {
+    const int8_t* a = qa + r * a_stride;
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t* u = reinterpret_cast<const uint8_t*>(block + half * block_stride);
+      // Unsigned arithmetic: the sums may wrap, as vpdpbusd's do.
+      uint32_t sums[kQGemmCols] = {};
+      for (int64_t q = 0; q < quads; ++q) {
+        for (int j = 0; j < kQGemmCols; ++j) {
+          for (int d = 0; d < kQGemmDepth; ++d) {
+            sums[j] += static_cast<uint32_t>(int32_t{a[q * kQGemmDepth + d]} *
+                                             u[(q * kQGemmCols + j) * kQGemmDepth + d]);
+          }
+        }
+      }
+      for (int j = 0; j < kQGemmCols; ++j)
+        acc[(2 * r + half) * kQGemmCols + j] = static_cast<int32_t>(sums[j]);
+    }
   }
 }
 
@@ -179,7 +200,7 @@ QuantizedMatrix QuantizeSgemmB(int64_t k, int64_t n, MatrixView b) {
 }
 
 const QGemmKernel& PortableQGemmKernel() {
-  static const QGemmKernel kernel{"portable int8", PortableTile};
+  static const QGemmKernel kernel{"portable int8", PortableTile, PortableUnsignedWideTile};
   return kernel;
 }
 
@@ -221,9 +242,9 @@ void QGemmRun(const QGemmKernel& kernel, const QGemmProblem& pr, runtime::Thread
     const int8_t* packed = pr.b->packed.data() + block * quads * kQGemmCols * kQGemmDepth;
     const int64_t j0 = block * kQGemmCols;
     const int64_t cols = std::min<int64_t>(kQGemmCols, n - j0);
-    int32_t acc[kRowsPerTile * kQGemmCols];
-    for (int64_t i0 = 0; i0 < pr.m; i0 += kRowsPerTile) {
-      const int tile_rows = static_cast<int>(std::min<int64_t>(kRowsPerTile, pr.m - i0));
+    int32_t acc[kQGemmTileRows * kQGemmCols];
+    for (int64_t i0 = 0; i0 < pr.m; i0 += kQGemmTileRows) {
+      const int tile_rows = static_cast<int>(std::min<int64_t>(kQGemmTileRows, pr.m - i0));
       kernel.tile(quads, rows.qa + i0 * rows.stride, rows.stride, tile_rows, packed, acc);
       for (int r = 0; r < tile_rows; ++r) {
         const int64_t i = i0 + r;

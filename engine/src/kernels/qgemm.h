@@ -33,6 +33,8 @@ namespace kinglet::kernels {
 // out [quad][column][4] (K padded to a multiple of 4, columns past N zero): 32 bytes per step.
 constexpr int kQGemmCols = 8;
 constexpr int kQGemmDepth = 4;
+// Rows of A one tile call takes at most.
+constexpr int kQGemmTileRows = 4;
 // Longest K whose int32 sums cannot overflow: 2^17 * 127 * 127 < 2^31.
 constexpr int64_t kQGemmMaxK = int64_t{1} << 17;
 
@@ -85,7 +87,7 @@ using QGemmWideTileFn = void (*)(int64_t quads, const int8_t* qa, int64_t a_stri
 struct QGemmKernel {
   const char* name;
   QGemmTileFn tile;
-  QGemmWideTileFn wide_tile_unsigned_b = nullptr;  // null where the ISA has none
+  QGemmWideTileFn wide_tile_unsigned_b = nullptr;  // null where the ISA has none (but portable)
   // Whether the int8 convolution on this kernel beats the float one (im2col and the GEMM) on
   // layers with enough channels and taps (QConvPays). gemm_bench, AVX-512 VNNI: 0.58-0.69 of
   // float's time; AVX2: 0.84-1.22, so it is not set there. Unset on aarch64 until measured on a

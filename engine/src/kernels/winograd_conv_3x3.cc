@@ -369,6 +369,11 @@ bool WinogradConv3x3Applies(const reference::ConvParams& p) {
          p.strides[1] == 1 && p.dilations[0] == 1 && p.dilations[1] == 1 && SimdKernelsAvailable();
 }
 
+bool WinogradConv3x3Pays(const reference::ConvParams& p) {
+  return WinogradConv3x3Applies(p) && p.in_channels >= kWinogradMinChannels &&
+         p.out_channels >= kWinogradMinChannels;
+}
+
 // F(4x4)'s transforms run along a tile row; below this many tiles per row (planes under 25 wide)
 // their loops hardly vectorise and cost more than the GEMM work they save (SqueezeNet's 13x13
 // fire modules ran 10% slower whole-network with F(4x4)).

@@ -31,6 +31,13 @@ namespace kinglet::kernels {
 // True for a 2-D, ungrouped, undilated 3x3 conv with unit strides (any padding).
 bool WinogradConv3x3Applies(const reference::ConvParams& p);
 
+// Below this many input or output channels the transforms cost more than they save.
+constexpr int64_t kWinogradMinChannels = 16;
+
+// WinogradConv3x3Applies and both channel counts at least kWinogradMinChannels: the convs the
+// engine runs by Winograd.
+bool WinogradConv3x3Pays(const reference::ConvParams& p);
+
 // The output tile edge, 2 or 4, whose GEMMs run fewer multiply-adds for this shape on `kernel`.
 int ChooseWinogradTile(const SgemmKernel& kernel, const reference::ConvParams& p);
 

@@ -79,17 +79,23 @@ class ConvOp : public Op {
     y->dtype = DataType::kFloat32;
     y->shape = {params_.batch, out_channels};
     y->shape.insert(y->shape.end(), out_spatial.begin(), out_spatial.end());
-    // Strategy by shape: depthwise runs directly; weights the artifact stored as int8 on the int8
-    // tiles where that beats the float GEMM; pruned weights as sparse rows; a 3x3 stride-1 conv
-    // with constant weights and enough channels by Winograd; everything else is a GEMM per group.
+    // Strategy by shape: depthwise runs directly; pruned weights as sparse rows; weights the
+    // artifact stored as int8 on the int8 tiles where that beats the float GEMM; a 3x3 stride-1
+    // conv with constant weights and enough channels by Winograd; everything else is a GEMM per
+    // group.
     strategy_ = Strategy::kGemm;
     if (kernels::DepthwiseConv2dApplies(params_)) {
       strategy_ = Strategy::kDepthwise;
       ctx.scratch_bytes = kernels::DepthwiseConv2dScratchBytes(params_, ctx.pool->size());
       return Status::Ok();
     }
-    if (w->is_constant && w->stored_as_int8 && kernels::QConvApplies(params_) && !WinogradPays() &&
-        kernels::QConvPays(qgemm_, params_)) {
+    if (PlanSparse(*w)) {
+      strategy_ = Strategy::kSparse;
+      ctx.scratch_bytes = kernels::reference::ConvScratchBytes(params_);
+      return Status::Ok();
+    }
+    if (w->is_constant && w->stored_as_int8 && kernels::QConvApplies(params_) &&
+        !kernels::WinogradConv3x3Pays(params_) && kernels::QConvPays(qgemm_, params_)) {
       strategy_ = Strategy::kInt8;
       if (!w->is_initializer || quantized_from_ != w->data) {
         quantized_ = kernels::QuantizeConvWeights(params_, w->as<const float>());
@@ -100,12 +106,7 @@ class ConvOp : public Op {
                                    kernels::ConvGemmScratchBytes(gemm_, params_, false, ctx.pool->size()));
       return Status::Ok();
     }
-    if (PlanSparse(*w)) {
-      strategy_ = Strategy::kSparse;
-      ctx.scratch_bytes = kernels::reference::ConvScratchBytes(params_);
-      return Status::Ok();
-    }
-    if (w->is_constant && WinogradPays()) {
+    if (w->is_constant && kernels::WinogradConv3x3Pays(params_)) {
       strategy_ = Strategy::kWinograd;
       const int tile = kernels::ChooseWinogradTile(gemm_, params_);
       if (winograd_ == nullptr || !w->is_initializer || winograd_from_ != w->data || winograd_->tile != tile) {
@@ -158,8 +159,8 @@ class ConvOp : public Op {
     kernels::ConvGemmArgs args;
     args.x = x;
     args.w = ctx.input(1)->as<const float>();
-    args.packed = strategy_ == Strategy::kGemm ? packed_.get()
-                                               : nullptr;  // Winograd's and int8's fallbacks pack per call
+    // Winograd's and int8's fallbacks pack the weights per call.
+    args.packed = strategy_ == Strategy::kGemm ? packed_.get() : nullptr;
     args.bias = bias;
     args.activation = activation_;
     args.y = ctx.output(0)->as<float>();
@@ -186,7 +187,9 @@ class ConvOp : public Op {
       density_from_ = w.data;
       sparse_.reset();
     }
-    if (density_ > (WinogradPays() ? kSparseMaxDensityAgainstWinograd : kSparseMaxDensity)) return false;
+    if (density_ >
+        (kernels::WinogradConv3x3Pays(params_) ? kSparseMaxDensityAgainstWinograd : kSparseMaxDensity))
+      return false;
     if (sparse_ == nullptr) {
       sparse_ = std::make_unique<kernels::SparseRows>(kernels::CompressSparseA(p.out_channels, k, view));
     }
@@ -224,17 +227,9 @@ class ConvOp : public Op {
     }
   }
 
-  // A 3x3 stride-1 conv with enough channels to amortise Winograd's transforms.
-  bool WinogradPays() const {
-    return kernels::WinogradConv3x3Applies(params_) && params_.in_channels >= kWinogradMinChannels &&
-           params_.out_channels >= kWinogradMinChannels;
-  }
-
   const kernels::SgemmKernel& gemm_ = kernels::BestSgemmKernel();
   const kernels::QGemmKernel& qgemm_ = kernels::BestQGemmKernel();
   kernels::reference::ConvParams params_;
-  // Below this many input or output channels the Winograd transforms cost more than they save.
-  static constexpr int64_t kWinogradMinChannels = 16;
   // Pruned layers at most this dense run sparse. gemm_bench's sparse rows (SqueezeNet's fire4
   // 3x3 and LeNet-5's conv2 over their im2col matrices, AVX2) break even with the dense GEMM
   // near 25%; against Winograd's 2.25-4x fewer multiplies, near 10% (SqueezeNet pruned to 10%

@@ -49,6 +49,10 @@ class ThreadPool {
         &CallTask<std::remove_reference_t<Fn>>);
   }
 
+ private:
+  template <typename Fn>
+  friend void ParallelFor(ThreadPool* pool, int64_t tasks, Fn&& fn);
+
   using TaskFn = void (*)(void* fn, int64_t task, int slot);
   template <typename Callable>
   static void CallTask(void* fn, int64_t task, int slot) {
@@ -59,7 +63,6 @@ class ThreadPool {
   // loops copied the task's body into every kernel twice (6.8 KB of the engine on x86-64).
   static void Run(ThreadPool* pool, int64_t tasks, void* fn, TaskFn call);
 
- private:
   // gate_ = job number << kJobShift | kClosed bit | workers inside the job.
   static constexpr int kJobShift = 17;
   static constexpr uint64_t kClosed = uint64_t{1} << 16;

@@ -7,8 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/interleave_quads.h"
@@ -39,6 +42,19 @@ ConvParams Random2d(std::mt19937& rng) {
     p.pads_end.push_back(pad_end);
     p.out_spatial.push_back((in + pad_begin + pad_end - span) / stride + 1);
   }
+  return p;
+}
+
+// One image, c -> m channels, in x in planes, a square kernel at stride 1, unpadded.
+ConvParams Unpadded(int64_t c, int64_t m, int64_t in, int64_t kernel) {
+  ConvParams p;
+  p.in_channels = c;
+  p.out_channels = m;
+  p.in_spatial = {in, in};
+  p.out_spatial = {in - kernel + 1, in - kernel + 1};
+  p.kernel = {kernel, kernel};
+  p.strides = p.dilations = {1, 1};
+  p.pads_begin = p.pads_end = {0, 0};
   return p;
 }
 
@@ -87,87 +103,93 @@ std::vector<double> Expected(const ConvParams& p, const std::vector<float>& x, c
   return y;
 }
 
-void* Aligned64(std::vector<unsigned char>& buffer) {
-  return buffer.data() + (64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64;
+// Exactly QConvScratchBytes (a multiple of 64), 64-byte aligned, so that a sanitizer sees any
+// write past it.
+struct Scratch {
+  explicit Scratch(size_t bytes) : data(std::aligned_alloc(64, bytes)) {}
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { std::free(data); }
+  void* data;
+};
+
+// QConv of random X, W and bias by `kernel` against the quantized convolution computed here and
+// the float reference (with ReLU fused when `relu`).
+void Check(const QGemmKernel& kernel, const ConvParams& p, bool relu_fused, runtime::ThreadPool* pool,
+           std::mt19937& rng, const std::string& what) {
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  const int64_t patch = p.in_channels * p.kernel[0] * p.kernel[1];
+  std::vector<float> x(p.batch * p.in_channels * p.in_spatial[0] * p.in_spatial[1]);
+  std::vector<float> w(p.out_channels * patch), bias(p.out_channels);
+  for (auto* v : {&x, &w, &bias}) {
+    for (float& e : *v) e = value(rng);
+  }
+  const int64_t y_count = p.batch * p.out_channels * p.out_spatial[0] * p.out_spatial[1];
+  std::vector<float> as_float(y_count), got(y_count, std::nanf(""));
+  std::vector<unsigned char> ref_scratch(reference::ConvScratchBytes(p));
+  reference::Conv(p, x.data(), w.data(), bias.data(), as_float.data(), ref_scratch.data());
+  std::vector<double> want = Expected(p, x, w, bias);
+  reference::FusedActivationParams relu;
+  if (relu_fused) {
+    relu.kind = reference::FusedActivationKind::kRelu;
+    reference::ApplyFusedActivation(relu, as_float.data(), y_count);
+    for (double& v : want) v = std::max(v, 0.0);
+  }
+  const QConvWeights qw = QuantizeConvWeights(p, w.data());
+  const size_t bytes = QConvScratchBytes(p, pool != nullptr ? pool->size() : 1);
+  ASSERT_EQ(bytes % 64, 0u);
+  Scratch scratch(bytes);
+  ASSERT_TRUE(QConv(kernel, p, qw, x.data(), bias.data(), relu, got.data(), pool, scratch.data));
+  // Each product is off by at most half a quantization step of each operand.
+  const double quantization = 0.02 * std::sqrt(static_cast<double>(patch)) + 1e-3;
+  for (int64_t i = 0; i < y_count; ++i) {
+    ASSERT_NEAR(got[i], want[i], 1e-5 * (1.0 + std::fabs(want[i])))
+        << kernel.name << " " << what << " at " << i;
+    ASSERT_NEAR(got[i], as_float[i], quantization) << kernel.name << " " << what << " at " << i;
+  }
 }
 
 TEST(QConvTest, RandomGeometriesGiveTheQuantizedConvolutionAndStayNearTheFloatOne) {
   std::mt19937 rng(31);
-  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
   runtime::ThreadPool pool(3);
   for (const QGemmKernel* kernel : AvailableQGemmKernels()) {
     for (int trial = 0; trial < 60; ++trial) {
       const ConvParams p = Random2d(rng);
       ASSERT_TRUE(QConvApplies(p));
-      const int64_t patch = p.in_channels * p.kernel[0] * p.kernel[1];
-      std::vector<float> x(p.batch * p.in_channels * p.in_spatial[0] * p.in_spatial[1]);
-      std::vector<float> w(p.out_channels * patch), bias(p.out_channels);
-      for (auto* v : {&x, &w, &bias}) {
-        for (float& e : *v) e = value(rng);
-      }
-      const int64_t y_count = p.batch * p.out_channels * p.out_spatial[0] * p.out_spatial[1];
-      std::vector<float> as_float(y_count), got(y_count, std::nanf(""));
-      std::vector<unsigned char> ref_scratch(reference::ConvScratchBytes(p));
-      reference::Conv(p, x.data(), w.data(), bias.data(), as_float.data(), ref_scratch.data());
-      std::vector<double> want = Expected(p, x, w, bias);
-      reference::FusedActivationParams relu;
-      if (trial % 2 == 1) {
-        relu.kind = reference::FusedActivationKind::kRelu;
-        reference::ApplyFusedActivation(relu, as_float.data(), y_count);
-        for (double& v : want) v = std::max(v, 0.0);
-      }
-      const QConvWeights qw = QuantizeConvWeights(p, w.data());
-      runtime::ThreadPool* on = trial % 3 == 0 ? &pool : nullptr;
-      std::vector<unsigned char> scratch(QConvScratchBytes(p, on != nullptr ? on->size() : 1) + 64);
-      ASSERT_TRUE(QConv(*kernel, p, qw, x.data(), bias.data(), relu, got.data(), on, Aligned64(scratch)));
-      // Each product is off by at most half a quantization step of each operand.
-      const double quantization = 0.02 * std::sqrt(static_cast<double>(patch)) + 1e-3;
-      for (int64_t i = 0; i < y_count; ++i) {
-        ASSERT_NEAR(got[i], want[i], 1e-5 * (1.0 + std::fabs(want[i])))
-            << kernel->name << " trial " << trial << " element " << i;
-        ASSERT_NEAR(got[i], as_float[i], quantization)
-            << kernel->name << " trial " << trial << " element " << i;
-      }
+      Check(*kernel, p, trial % 2 == 1, trial % 3 == 0 ? &pool : nullptr, rng,
+            "trial " + std::to_string(trial));
     }
   }
 }
 
+// Rows of five blocks (38 pixels: two pairs and an odd one with a tail) of interior receptive
+// fields, read at the tap offsets; five channels (a tile of four and one of one).
+TEST(QConvTest, InteriorBlocksOddBlockCountsAndPartialTilesGiveTheQuantizedConvolution) {
+  std::mt19937 rng(41);
+  runtime::ThreadPool pool(2);
+  for (const QGemmKernel* kernel : AvailableQGemmKernels()) {
+    Check(*kernel, Unpadded(8, 5, 40, 3), false, nullptr, rng, "8 -> 5 3x3 on 40x40");
+    Check(*kernel, Unpadded(3, 6, 21, 5), true, &pool, rng, "3 -> 6 5x5 on 21x21 (75 taps)");
+  }
+}
+
 TEST(QConvTest, AnInputHoldingNanOrInfinityIsLeftToTheFloatConv) {
-  ConvParams p;
-  p.in_channels = 2;
-  p.out_channels = 3;
-  p.in_spatial = {4, 4};
-  p.out_spatial = {2, 2};
-  p.kernel = {3, 3};
-  p.strides = {1, 1};
-  p.dilations = {1, 1};
-  p.pads_begin = {0, 0};
-  p.pads_end = {0, 0};
+  const ConvParams p = Unpadded(2, 3, 4, 3);
   std::vector<float> w(3 * 18, 0.5f), x(32, 1.0f), y(12, 7.0f);
   const QConvWeights qw = QuantizeConvWeights(p, w.data());
-  std::vector<unsigned char> scratch(QConvScratchBytes(p, 1) + 64);
+  Scratch scratch(QConvScratchBytes(p, 1));
   for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
     x[17] = bad;
-    EXPECT_FALSE(
-        QConv(BestQGemmKernel(), p, qw, x.data(), nullptr, {}, y.data(), nullptr, Aligned64(scratch)));
+    EXPECT_FALSE(QConv(BestQGemmKernel(), p, qw, x.data(), nullptr, {}, y.data(), nullptr, scratch.data));
     for (float v : y) EXPECT_EQ(v, 7.0f) << "nothing written";
   }
   x[17] = 1.0f;
-  ASSERT_TRUE(QConv(BestQGemmKernel(), p, qw, x.data(), nullptr, {}, y.data(), nullptr, Aligned64(scratch)));
+  ASSERT_TRUE(QConv(BestQGemmKernel(), p, qw, x.data(), nullptr, {}, y.data(), nullptr, scratch.data));
   for (float v : y) EXPECT_NEAR(v, 9.0f, 1e-5f);  // 18 taps of 0.5 * 1
 }
 
 TEST(QConvTest, AppliesToUngrouped2dConvsOnly) {
-  ConvParams p;
-  p.in_channels = 4;
-  p.out_channels = 4;
-  p.in_spatial = {5, 5};
-  p.out_spatial = {5, 5};
-  p.kernel = {1, 1};
-  p.strides = {1, 1};
-  p.dilations = {1, 1};
-  p.pads_begin = {0, 0};
-  p.pads_end = {0, 0};
+  ConvParams p = Unpadded(4, 4, 5, 1);
   EXPECT_TRUE(QConvApplies(p));
   p.group = 2;
   EXPECT_FALSE(QConvApplies(p));
@@ -179,16 +201,7 @@ TEST(QConvTest, AppliesToUngrouped2dConvsOnly) {
 }
 
 TEST(QConvTest, PaysOnlyOnAKernelThatBeatsFloatWithEnoughChannelsAndTaps) {
-  ConvParams p;
-  p.in_channels = 8;
-  p.out_channels = 32;
-  p.in_spatial = {9, 9};
-  p.out_spatial = {7, 7};
-  p.kernel = {3, 3};
-  p.strides = {1, 1};
-  p.dilations = {1, 1};
-  p.pads_begin = {0, 0};
-  p.pads_end = {0, 0};
+  ConvParams p = Unpadded(8, 32, 9, 3);
   QGemmKernel fast = PortableQGemmKernel();
   fast.conv_beats_float = true;
   EXPECT_TRUE(QConvPays(fast, p));  // 32 channels of 72 taps

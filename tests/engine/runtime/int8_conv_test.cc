@@ -50,8 +50,7 @@ kernels::reference::ConvParams Params() {
   p.kernel = {3, 3};
   p.strides = {2, 2};
   p.dilations = {1, 1};
-  p.pads_begin = {1, 1};
-  p.pads_end = {1, 1};
+  p.pads_begin = p.pads_end = {1, 1};
   return p;
 }
 

@@ -18,7 +18,7 @@ struct VnniDot {
 
 // QGemmKernel::wide_tile_unsigned_b: B's bytes go into vpdpbusd as they are, so a step is two
 // loads, four broadcasts and eight dot products — no magnitudes, no vpsignb, which shares the dot
-// product's two pipes (the signed wide tile spends half its issue slots on it).
+// product's two pipes (Tile<VnniDot> spends half its issue slots on it).
 void UnsignedWideTile(int64_t quads, const int8_t* qa, int64_t a_stride, int rows, const int8_t* block,
                       int64_t block_stride, int32_t* acc) {
   __m256i l0 = _mm256_setzero_si256(), l1 = l0, l2 = l0, l3 = l0, r0 = l0, r1 = l0, r2 = l0, r3 = l0;
